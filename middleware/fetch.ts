@@ -1,0 +1,53 @@
+/**
+ * The Fetch-API adapter: wraps a handler of `Deno.serve`, a Cloudflare Worker's
+ * `fetch` or `Bun.serve` so that each request runs in its own context.
+ *
+ * @example Deno.serve
+ * ```ts ignore
+ * import { getLogger, withRequestContext } from "@ctx/request-context";
+ *
+ * const log = getLogger("app");
+ * Deno.serve(withRequestContext((req) => {
+ *   log.info("hello"); // carries this request's request_id
+ *   return new Response("ok");
+ * }));
+ * ```
+ *
+ * @module
+ */
+
+import type { RequestContextOptions } from "../src/options.ts";
+import { handleRequest, resolveOptions } from "../src/_http.ts";
+
+/** A Fetch handler: the request, then whatever the runtime passes (Deno's `info`, Workers' `env, ctx`). */
+export type FetchHandler<A extends unknown[] = unknown[]> = (
+  request: Request,
+  ...rest: A
+) => Response | Promise<Response>;
+
+/**
+ * Wraps a Fetch handler (sync or async) so that each request gets a request id
+ * (a safe incoming `X-Request-ID`, else a new UUID), runs in its own context,
+ * gets start and finish lines, and answers with the `X-Request-ID` header, errors
+ * included: an uncaught error is logged once with its stack and answered with a
+ * `500` JSON body `{"error":"Internal Server Error","request_id":"…"}`.
+ *
+ * @example Cloudflare Workers
+ * ```ts
+ * import { withRequestContext } from "@ctx/request-context";
+ *
+ * export default {
+ *   fetch: withRequestContext((request: Request, env: unknown, ctx: unknown) => {
+ *     return new Response(`hello from ${new URL(request.url).pathname}`);
+ *   }),
+ * };
+ * ```
+ */
+export function withRequestContext<A extends unknown[]>(
+  handler: FetchHandler<A>,
+  options?: RequestContextOptions,
+): (request: Request, ...rest: A) => Promise<Response> {
+  const o = resolveOptions(options);
+  return (request: Request, ...rest: A) =>
+    handleRequest(request, o, () => handler(request, ...rest));
+}

@@ -1,0 +1,89 @@
+/**
+ * The Hono adapter: a middleware that runs each request in its own context.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { getLogger } from "@ctx/request-context";
+ * import { requestContext, type Variables } from "@ctx/request-context/hono";
+ *
+ * const log = getLogger("app");
+ * const app = new Hono<{ Variables: Variables }>();
+ * app.use(requestContext());
+ * app.get("/", (c) => {
+ *   log.info("hello"); // carries the request's request_id
+ *   return c.json({ requestId: c.get("requestId") });
+ * });
+ * ```
+ *
+ * @module
+ */
+
+import type { RequestContextOptions } from "../src/options.ts";
+import { handleRequest, resolveOptions } from "../src/_http.ts";
+
+export type { RequestContextOptions };
+
+/** The variables this middleware sets: `c.get("requestId")`, the same key as `hono/request-id`. */
+export type Variables = {
+  /** The request's id, as sent in the response's `X-Request-ID`. */
+  requestId: string;
+};
+
+/**
+ * The part of Hono's `Context` the middleware uses. Written out here, rather than
+ * imported, so that the module's public types stand alone; any Hono `Context` fits.
+ */
+export interface HonoContextLike {
+  /** The raw request. */
+  readonly req: { readonly raw: Request };
+  /** The response so far. */
+  res: Response;
+  /** The error the app's `onError` answered, if any. */
+  readonly error?: Error | undefined;
+  /** Sets a variable; the middleware sets `requestId`. */
+  set(key: "requestId", value: string): void;
+}
+
+/**
+ * The middleware {@linkcode requestContext} returns: a Hono `MiddlewareHandler`.
+ * Declare `new Hono<{ Variables: Variables }>()` to have `c.get("requestId")` typed.
+ */
+export type RequestContextMiddleware = (
+  c: HonoContextLike,
+  next: () => Promise<void>,
+) => Promise<void>;
+
+/**
+ * Hono middleware: takes a safe incoming `X-Request-ID` or generates one, sets
+ * `c.get("requestId")`, runs the rest of the app in the request's context, writes
+ * the start and finish lines, logs an uncaught error once with its stack (the
+ * app's `onError` still shapes the answer), and sets `X-Request-ID` on every
+ * response, 404s and errors included.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { requestContext } from "@ctx/request-context/hono";
+ *
+ * const app = new Hono();
+ * app.use(requestContext({ logger: "access" }));
+ * app.get("/boom", () => {
+ *   throw new Error("boom"); // logged with its stack; the answer carries X-Request-ID
+ * });
+ * ```
+ */
+export function requestContext(
+  options?: RequestContextOptions,
+): RequestContextMiddleware {
+  const o = resolveOptions(options);
+  return async (c, next) => {
+    const response = await handleRequest(c.req.raw, o, async (requestId, reportError) => {
+      c.set("requestId", requestId);
+      await next();
+      if (c.error !== undefined) reportError(c.error);
+      return c.res;
+    });
+    if (response !== c.res) c.res = response;
+  };
+}

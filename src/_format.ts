@@ -1,0 +1,350 @@
+// Internal: turns one log entry into one line, JSON (three field-name presets) or logfmt.
+//
+// The hot path is string concatenation: the core keys are constants, the service
+// fields are rendered once per configuration, and a scope's context fields are
+// rendered once per scope and change (cached on the scope), so a line costs the
+// timestamp, the message and the call's own fields.
+
+import type { LogLevel } from "./levels.ts";
+import { mergedFields, type Scope } from "./_storage.ts";
+import { isRedacted, REDACTED, type SafeOptions, stringifySafe } from "./_serialize.ts";
+
+/** Field-name presets for the JSON form. */
+export type Preset = "default" | "ecs" | "otel";
+
+/** One log call, before formatting. */
+export interface Entry {
+  time: number;
+  level: LogLevel;
+  logger: string;
+  message: string;
+  requestId: string;
+  scope: Scope | undefined;
+  bound: Record<string, unknown> | undefined;
+  extra: Record<string, unknown> | undefined;
+}
+
+/** What the formatter needs of the configuration; its identity keys the scope caches. */
+export interface FormatConfig {
+  format: "json" | "logfmt";
+  preset: Preset;
+  safe: SafeOptions;
+  maxLineLength: number;
+  /** Service fields under their default names: service, version, environment. */
+  service: Record<string, unknown>;
+}
+
+/**
+ * The one mapping table of the presets: a field's default (snake_case) name, its
+ * ECS name, and its place in the OpenTelemetry log data model (`top:` a top-level
+ * key, `scope:` in `instrumentation_scope`, `resource:` in `resource`, else an
+ * attribute under that name). Fields not listed keep their name everywhere.
+ */
+const FIELDS: Readonly<Record<string, { ecs: string; otel: string }>> = {
+  timestamp: { ecs: "@timestamp", otel: "top:timestamp" },
+  level: { ecs: "log.level", otel: "top:severity_text" },
+  logger: { ecs: "log.logger", otel: "scope:name" },
+  message: { ecs: "message", otel: "top:body" },
+  request_id: { ecs: "http.request.id", otel: "request_id" },
+  trace_id: { ecs: "trace.id", otel: "top:trace_id" },
+  span_id: { ecs: "span.id", otel: "top:span_id" },
+  trace_flags: { ecs: "trace_flags", otel: "top:flags" },
+  service: { ecs: "service.name", otel: "resource:service.name" },
+  version: { ecs: "service.version", otel: "resource:service.version" },
+  environment: { ecs: "service.environment", otel: "resource:deployment.environment.name" },
+  user_id: { ecs: "user.id", otel: "user.id" },
+  user_email: { ecs: "user.email", otel: "user.email" },
+};
+
+const CORE = ["timestamp", "level", "logger", "message", "request_id"] as const;
+const ECS_VERSION = "8.11.0";
+
+/** OpenTelemetry severity numbers (1..24) for each level, as the log data model maps them. */
+export const SEVERITY_NUMBER: Readonly<Record<LogLevel, number>> = {
+  DEBUG: 5,
+  INFO: 9,
+  WARN: 13,
+  ERROR: 17,
+  CRITICAL: 21,
+};
+
+/** A field's output name under a preset, and whether it goes to the top of an OTel line. */
+function outName(preset: Preset, field: string): { name: string; top: boolean } {
+  const row = FIELDS[field];
+  if (preset === "default" || row === undefined) return { name: field, top: false };
+  if (preset === "ecs") return { name: row.ecs, top: false };
+  const place = row.otel;
+  const colon = place.indexOf(":");
+  if (colon < 0) return { name: place, top: false };
+  return { name: place.slice(colon + 1), top: place.startsWith("top:") };
+}
+
+/** Key names fields may not take, because the line's own keys have them. */
+function reservedNames(preset: Preset): Set<string> {
+  if (preset === "otel") return new Set(["request_id"]);
+  return new Set(CORE.map((k) => outName(preset, k).name));
+}
+
+/** Key names in use so far in a line: a shared base plus the call's own. */
+class Taken {
+  #local: Set<string> | undefined;
+  constructor(readonly base: ReadonlySet<string>) {}
+  claim(name: string): string {
+    while (this.base.has(name) || (this.#local !== undefined && this.#local.has(name))) {
+      name = `extra_${name}`;
+    }
+    (this.#local ??= new Set()).add(name);
+    return name;
+  }
+  all(): Set<string> {
+    const all = new Set(this.base);
+    if (this.#local) { for (const n of this.#local) all.add(n); }
+    return all;
+  }
+}
+
+/** How one field becomes text, in JSON or logfmt. */
+interface Encoding {
+  /** The value as text, or `undefined` to leave the field out. */
+  value(value: unknown, safe: SafeOptions, path: string | undefined): string | undefined;
+  /** The key as this encoding can write it. */
+  key(name: string): string;
+  /** `,"key":value` or ` key=value`. */
+  pair(name: string, text: string): string;
+}
+
+const JSON_ENCODING: Encoding = {
+  value: stringifySafe,
+  key: (name) => name,
+  pair: (name, text) => `,${JSON.stringify(name)}:${text}`,
+};
+
+// Control characters are matched on purpose: they must never reach a line raw.
+// deno-lint-ignore no-control-regex
+const LOGFMT_BARE = /^[^\s"=\\\x00-\x1f\x7f]+$/;
+// deno-lint-ignore no-control-regex
+const LOGFMT_ESCAPE = /["\\\x00-\x1f\x7f]/g;
+const LOGFMT_KEY_INVALID = /[^A-Za-z0-9_.@/-]/g;
+
+function logfmtEscape(ch: string): string {
+  switch (ch) {
+    case '"':
+      return '\\"';
+    case "\\":
+      return "\\\\";
+    case "\n":
+      return "\\n";
+    case "\r":
+      return "\\r";
+    case "\t":
+      return "\\t";
+  }
+  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/** A logfmt value: bare when it can be, else quoted with escapes; never a raw newline. */
+export function logfmtString(s: string): string {
+  return s !== "" && LOGFMT_BARE.test(s) ? s : `"${s.replace(LOGFMT_ESCAPE, logfmtEscape)}"`;
+}
+
+const LOGFMT_ENCODING: Encoding = {
+  value(value, safe, path) {
+    if (typeof value === "string") return logfmtString(value);
+    const text = stringifySafe(value, safe, path);
+    if (text === undefined) return undefined;
+    return typeof value === "number" || typeof value === "boolean" ? text : logfmtString(text);
+  },
+  key: (name) => name.replace(LOGFMT_KEY_INVALID, "_") || "_",
+  pair: (name, text) => ` ${name}=${text}`,
+};
+
+/** A value cut to `cap` characters of its text, as a JSON string ending in a marker. */
+function capped(enc: Encoding, cap: number): Encoding {
+  return {
+    value(value, safe, path) {
+      const text = enc.value(value, safe, path);
+      if (text === undefined || text.length <= cap) return text;
+      return enc.value(`${text.slice(0, cap)}…[truncated]`, safe, undefined);
+    },
+    key: enc.key,
+    pair: enc.pair,
+  };
+}
+
+/** Fields rendered for one line: the pairs, and (OTel) the pairs that go to the top. */
+interface Rendered {
+  pairs: string[];
+  top: string[];
+}
+
+function renderFields(
+  fields: Record<string, unknown> | undefined,
+  preset: Preset,
+  safe: SafeOptions,
+  enc: Encoding,
+  taken: Taken,
+  out: Rendered,
+  allowTop: boolean,
+): void {
+  if (fields === undefined || fields === null || typeof fields !== "object") return;
+  let keys: string[];
+  try {
+    keys = Object.keys(fields);
+  } catch {
+    return;
+  }
+  const paths = safe.redactPaths !== undefined;
+  for (const key of keys) {
+    let text: string | undefined;
+    if (isRedacted(key, paths ? key : undefined, safe)) {
+      text = enc.value(REDACTED, safe, undefined);
+    } else {
+      let value: unknown;
+      try {
+        value = fields[key];
+      } catch (e) {
+        value = `[Getter threw: ${e instanceof Error ? e.message : "?"}]`;
+      }
+      text = enc.value(value, safe, paths ? key : undefined);
+    }
+    if (text === undefined) continue;
+    let name = key;
+    if (preset !== "default") {
+      const mapped = outName(preset, key);
+      name = mapped.name;
+      if (mapped.top && allowTop) {
+        out.top.push(JSON_ENCODING.pair(name, text));
+        continue;
+      }
+    }
+    out.pairs.push(enc.pair(taken.claim(enc.key(name)), text));
+  }
+}
+
+/** A scope's context fields, rendered once per scope, change and configuration. */
+interface ContextCache {
+  pairs: string;
+  top: string;
+  taken: ReadonlySet<string>;
+}
+
+function contextFor(entry: Entry, cfg: FormatConfig, base: ReadonlySet<string>): ContextCache {
+  const scope = entry.scope;
+  if (scope === undefined) return prepare(cfg).empty;
+  const key = scope.root.version;
+  const cached = scope.rendered as ContextCache | undefined;
+  if (cached !== undefined && scope.renderKey === cfg && scope.renderVersion === key) return cached;
+  const enc = cfg.format === "json" ? JSON_ENCODING : LOGFMT_ENCODING;
+  const taken = new Taken(base);
+  const out: Rendered = { pairs: [], top: [] };
+  renderFields(
+    mergedFields(scope),
+    cfg.format === "json" ? cfg.preset : "default",
+    cfg.safe,
+    enc,
+    taken,
+    out,
+    true,
+  );
+  const fresh = { pairs: out.pairs.join(""), top: out.top.join(""), taken: taken.all() };
+  scope.rendered = fresh;
+  scope.renderKey = cfg;
+  scope.renderVersion = key;
+  return fresh;
+}
+
+/** Per-configuration constants: reserved names and the rendered service fields. */
+interface Prepared {
+  reserved: ReadonlySet<string>;
+  service: string;
+  /** The context of a line outside any scope. */
+  empty: ContextCache;
+}
+const prepared = new WeakMap<FormatConfig, Prepared>();
+
+function prepare(cfg: FormatConfig): Prepared {
+  let p = prepared.get(cfg);
+  if (p !== undefined) return p;
+  const preset = cfg.format === "json" ? cfg.preset : "default";
+  const enc = cfg.format === "json" ? JSON_ENCODING : LOGFMT_ENCODING;
+  const reserved = reservedNames(preset);
+  const taken = new Taken(reserved);
+  const out: Rendered = { pairs: [], top: [] };
+  if (preset === "ecs") out.pairs.push(enc.pair(taken.claim("ecs.version"), `"${ECS_VERSION}"`));
+  renderFields(cfg.service, preset, cfg.safe, enc, taken, out, false);
+  let service = out.pairs.join("");
+  if (preset === "otel") service = service === "" ? "" : `,"resource":{${service.slice(1)}}`;
+  const base = preset === "otel" ? reserved : taken.all();
+  p = { reserved: base, service, empty: { pairs: "", top: "", taken: base } };
+  prepared.set(cfg, p);
+  return p;
+}
+
+let lastMs = NaN;
+let lastIso = "";
+
+/** ISO 8601 UTC with milliseconds; the string is reused within the same millisecond. */
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+/** Formats one entry as one line. Never throws for any field value. */
+export function formatEntry(entry: Entry, cfg: FormatConfig): string {
+  const line = build(entry, cfg, undefined);
+  if (line.length <= cfg.maxLineLength) return line;
+  return build(entry, cfg, Math.max(64, Math.floor(cfg.maxLineLength / 8)));
+}
+
+function build(entry: Entry, cfg: FormatConfig, cap: number | undefined): string {
+  const p = prepare(cfg);
+  const json = cfg.format === "json";
+  const preset = json ? cfg.preset : "default";
+  let enc = json ? JSON_ENCODING : LOGFMT_ENCODING;
+  let message = entry.message;
+  let ctx: ContextCache;
+  if (cap === undefined) {
+    ctx = contextFor(entry, cfg, p.reserved);
+  } else {
+    // The slow path for an oversize line: every value cut to `cap`, nothing cached.
+    enc = capped(enc, cap);
+    if (message.length > cap) message = `${message.slice(0, cap)}…[truncated]`;
+    const taken = new Taken(p.reserved);
+    const out: Rendered = { pairs: [], top: [] };
+    if (entry.scope !== undefined) {
+      renderFields(mergedFields(entry.scope), preset, cfg.safe, enc, taken, out, true);
+    }
+    ctx = { pairs: out.pairs.join(""), top: out.top.join(""), taken: taken.all() };
+  }
+  const taken = new Taken(ctx.taken);
+  const own: Rendered = { pairs: [], top: [] };
+  renderFields(entry.bound, preset, cfg.safe, enc, taken, own, false);
+  renderFields(entry.extra, preset, cfg.safe, enc, taken, own, false);
+  if (cap !== undefined) own.pairs.push(enc.pair(taken.claim("truncated"), "true"));
+  const fields = ctx.pairs + own.pairs.join("");
+  const time = isoTime(entry.time);
+
+  if (!json) {
+    return `${time} level=${entry.level} logger=${logfmtString(entry.logger)} message=${
+      logfmtString(message)
+    } request_id=${logfmtString(entry.requestId)}${p.service}${fields}`;
+  }
+  const rid = JSON.stringify(entry.requestId);
+  if (preset === "otel") {
+    return `{"timestamp":"${time}","severity_text":"${entry.level}","severity_number":${
+      SEVERITY_NUMBER[entry.level]
+    },"body":${JSON.stringify(message)}${ctx.top},"instrumentation_scope":{"name":${
+      JSON.stringify(entry.logger)
+    }}${p.service},"attributes":{"request_id":${rid}${fields}}}`;
+  }
+  const k = preset === "ecs" ? ECS_KEYS : DEFAULT_KEYS;
+  return `{${k[0]}"${time}",${k[1]}"${entry.level}",${k[2]}${JSON.stringify(entry.logger)},${k[3]}${
+    JSON.stringify(message)
+  },${k[4]}${rid}${p.service}${fields}}`;
+}
+
+const DEFAULT_KEYS = CORE.map((key) => `"${outName("default", key).name}":`);
+const ECS_KEYS = CORE.map((key) => `"${outName("ecs", key).name}":`);

@@ -1,0 +1,144 @@
+// Internal: the one path every HTTP request takes, whichever adapter received it:
+// id intake, context, access lines, error line, response header.
+
+import type { RequestContextOptions } from "./options.ts";
+import { currentGenerator, isSafeId, type RequestIdGenerator, safeGenerate } from "./ids.ts";
+import { getLogger, type Logger } from "./logger.ts";
+import { rootScope, type Scope, storage } from "./_storage.ts";
+
+/** Options with their defaults applied, once per adapter. */
+export interface ResolvedOptions {
+  header: string;
+  trust: boolean;
+  maxLength: number;
+  generator: RequestIdGenerator | undefined;
+  logRequests: boolean;
+  log: Logger;
+}
+
+/** Applies the defaults of {@linkcode RequestContextOptions}. */
+export function resolveOptions(options: RequestContextOptions = {}): ResolvedOptions {
+  const maxLength = options.maxLength;
+  return {
+    header: options.headerName || "X-Request-ID",
+    trust: options.trustIncoming ?? true,
+    maxLength: typeof maxLength === "number" && maxLength > 0 ? maxLength : 128,
+    generator: options.generator,
+    logRequests: options.logRequests ?? true,
+    log: getLogger(options.logger ?? "http"),
+  };
+}
+
+/**
+ * What an adapter runs inside the request's context. `reportError` is for errors
+ * the framework already turned into a response (Hono's `onError`): they are logged
+ * like errors thrown out of `inner`, which become a 500.
+ */
+export type Inner = (
+  requestId: string,
+  reportError: (error: unknown) => void,
+) => Response | Promise<Response>;
+
+/** The incoming id when it is safe to keep, else a new one. The raw value goes nowhere else. */
+export function intakeId(request: Request, o: ResolvedOptions): string {
+  if (o.trust) {
+    const incoming = request.headers.get(o.header);
+    if (incoming !== null && isSafeId(incoming, o.maxLength)) return incoming;
+  }
+  return safeGenerate(o.generator ?? currentGenerator());
+}
+
+/** Runs one request through the shared path and returns the response to send. */
+export function handleRequest(
+  request: Request,
+  o: ResolvedOptions,
+  inner: Inner,
+): Promise<Response> {
+  const scope = rootScope(intakeId(request, o));
+  return storage.run(scope, () => run(request, o, scope, inner));
+}
+
+async function run(
+  request: Request,
+  o: ResolvedOptions,
+  scope: Scope,
+  inner: Inner,
+): Promise<Response> {
+  const method = request.method;
+  const path = pathOf(request.url);
+  const start = performance.now();
+  if (o.logRequests) o.log.info(`${method} ${path}`, { method, path });
+  const reportError = (error: unknown) => o.log.error("Unhandled error", { method, path, error });
+  let response: Response;
+  try {
+    response = await inner(scope.root.requestId, reportError);
+    if (!(response instanceof Response)) {
+      throw new TypeError(`the handler returned ${typeName(response)} instead of a Response`);
+    }
+  } catch (error) {
+    reportError(error);
+    response = errorResponse(scope.root.requestId);
+  }
+  response = withHeader(response, o.header, scope.root.requestId);
+  if (o.logRequests) {
+    const status = response.status;
+    const duration_ms = Math.round((performance.now() - start) * 100) / 100;
+    o.log.log(
+      status >= 500 ? "ERROR" : status >= 400 ? "WARN" : "INFO",
+      `${method} ${path} - ${status}`,
+      { method, path, status_code: status, duration_ms },
+    );
+  }
+  return response;
+}
+
+/** The 500 answer to an error the handler did not catch. */
+function errorResponse(requestId: string): Response {
+  return new Response(JSON.stringify({ error: "Internal Server Error", request_id: requestId }), {
+    status: 500,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+/**
+ * `response` with the id header set. A response with immutable headers (from
+ * `fetch()`, `Response.redirect()`) is copied, its body still streaming; a
+ * `101 Switching Protocols` (WebSocket upgrade) is passed through untouched.
+ */
+export function withHeader(response: Response, name: string, requestId: string): Response {
+  if (response.status === 101) return response;
+  try {
+    response.headers.set(name, requestId);
+    return response;
+  } catch {
+    try {
+      const copy = new Response(response.body, response);
+      copy.headers.set(name, requestId);
+      return copy;
+    } catch {
+      return response;
+    }
+  }
+}
+
+/** The path of a URL, without query or fragment (they may carry secrets). */
+export function pathOf(url: string): string {
+  const scheme = url.indexOf("://");
+  const start = scheme < 0 ? 0 : url.indexOf("/", scheme + 3);
+  if (start < 0) return "/";
+  let end = url.indexOf("?", start);
+  if (end < 0) end = url.length;
+  const hash = url.indexOf("#", start);
+  if (hash >= 0 && hash < end) end = hash;
+  return url.slice(start, end);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object") return typeof value;
+  try {
+    return value.constructor?.name ?? "an object";
+  } catch {
+    return "an object";
+  }
+}

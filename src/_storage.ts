@@ -1,0 +1,63 @@
+// Internal: the one AsyncLocalStorage of the module and the shape of what it holds.
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/**
+ * The mutable state of one root context (a request, a background job). Every
+ * nested scope of that root shares it, so `setContextFields` inside a nested
+ * scope still reaches the request's finish line.
+ */
+export interface RootState {
+  requestId: string;
+  /** Fields set by `runWithContext({ fields })` and `setContextFields`. */
+  fields: Record<string, unknown>;
+  /** Bumped on every change, so cached renderings of the fields can be reused until then. */
+  version: number;
+  /** State kept for propagation that is not written to log lines (for example `tracestate`). */
+  hidden?: Record<string, unknown>;
+}
+
+/** A scope: a root plus the fields of the `withContext` calls around the current code. */
+export interface Scope {
+  readonly root: RootState;
+  readonly parent: Scope | undefined;
+  readonly own: Readonly<Record<string, unknown>> | undefined;
+  /** Cache: the merged fields, valid while `cacheVersion === root.version`. */
+  merged?: Record<string, unknown>;
+  mergedVersion?: number;
+  /** Cache owned by the formatter, valid for `renderKey`. */
+  rendered?: unknown;
+  renderKey?: unknown;
+  renderVersion?: number;
+}
+
+/** Versions wrap around here; a cache older than this many changes is never consulted. */
+export const MAX_FIELDS_VERSION = 2 ** 31;
+
+export const storage: AsyncLocalStorage<Scope> = new AsyncLocalStorage<Scope>();
+
+/** The current scope, or `undefined` outside any context. */
+export function currentScope(): Scope | undefined {
+  return storage.getStore();
+}
+
+/** A new root scope. */
+export function rootScope(requestId: string, fields?: Record<string, unknown>): Scope {
+  return {
+    root: { requestId, fields: fields ? { ...fields } : {}, version: 0 },
+    parent: undefined,
+    own: undefined,
+  };
+}
+
+/** The root fields, then each `withContext` layer from the outside in; inner values win. */
+export function mergedFields(scope: Scope): Record<string, unknown> {
+  const version = scope.root.version;
+  if (scope.merged !== undefined && scope.mergedVersion === version) return scope.merged;
+  let merged: Record<string, unknown>;
+  if (scope.parent === undefined) merged = scope.root.fields;
+  else if (scope.own === undefined) merged = mergedFields(scope.parent);
+  else merged = { ...mergedFields(scope.parent), ...scope.own };
+  scope.merged = merged;
+  scope.mergedVersion = version;
+  return merged;
+}

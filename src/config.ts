@@ -1,0 +1,173 @@
+/**
+ * Logging configuration: level, format, sink, service fields, presets,
+ * redaction and limits.
+ *
+ * Nothing happens at import: until `configureLogging` is called, the first log
+ * line sets up the defaults (JSON to the console, the level from `LOG_LEVEL`
+ * where the runtime lets the module read it, else INFO).
+ *
+ * @example Configure once at start-up
+ * ```ts
+ * import { configureLogging } from "@ctx/request-context";
+ *
+ * configureLogging({
+ *   level: "DEBUG",
+ *   format: "json",
+ *   service: { name: "runs-api", version: "1.4.0", environment: "production" },
+ *   redact: ["authorization", "password"],
+ * });
+ * ```
+ *
+ * @module
+ */
+
+import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
+import { consoleSink, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
+import type { FormatConfig, Preset } from "./_format.ts";
+import { type RequestIdGenerator, setGenerator } from "./ids.ts";
+
+/** Service fields added to every line. */
+export interface ServiceInfo {
+  /** The service's name: `service` in each line (`service.name` in the ECS and OTel presets). */
+  name?: string;
+  /** The service's version: `version` (`service.version`). */
+  version?: string;
+  /** The deployment environment: `environment` (`service.environment`, `deployment.environment.name`). */
+  environment?: string;
+}
+
+/** Options of {@linkcode configureLogging}. Every call sets all of them: what is left out takes its default. */
+export interface LoggingOptions {
+  /** The lowest level written. Default: `LOG_LEVEL` from the environment (or `DEBUG=1`/`true`), else `"INFO"`. */
+  level?: LogLevel;
+  /** `"json"` (default): one JSON object per line; `"logfmt"`: `key=value` pairs for people and grep. */
+  format?: "json" | "logfmt";
+  /** Where lines go. Default: {@linkcode consoleSink}. */
+  sink?: Sink;
+  /** Service fields added to every line. */
+  service?: ServiceInfo;
+  /**
+   * Field names of the JSON form: `"default"` (snake_case), `"ecs"` (Elastic Common Schema) or
+   * `"otel"` (the OpenTelemetry log data model). logfmt always uses the default names.
+   */
+  preset?: Preset;
+  /**
+   * Keys whose values are written as `"[REDACTED]"`: a bare name (`"password"`) wherever it
+   * appears, at any depth, case-insensitively; a dotted path (`"req.headers.cookie"`) only there.
+   */
+  redact?: readonly string[];
+  /** The longest line written; a longer one is cut value by value and marked `"truncated": true`. Default 65536. */
+  maxLineLength?: number;
+  /** Objects nested deeper are written as `"[Object]"`. Default 10. */
+  maxDepth?: number;
+  /** At most this many keys of one object or items of one array are written. Default 1000. */
+  maxKeys?: number;
+  /** The function {@linkcode generateRequestId} uses, and so the adapters' default. Default: `crypto.randomUUID`. */
+  generator?: RequestIdGenerator;
+}
+
+/** Internal: the configuration in force. Replaced whole by each `configureLogging` call. */
+export interface ResolvedConfig extends FormatConfig {
+  threshold: number;
+  level: LogLevel;
+  sink: GuardedSink;
+}
+
+let current: ResolvedConfig | undefined;
+
+/**
+ * Sets how and where the module logs. Each call replaces the whole configuration:
+ * an option left out takes its default, so `configureLogging({})` restores the defaults.
+ * Bad values are not thrown at the caller: an unknown level or format falls back to
+ * its default.
+ *
+ * @example Human-readable logs while developing
+ * ```ts
+ * import { configureLogging, getLogger } from "@ctx/request-context";
+ *
+ * configureLogging({ level: "DEBUG", format: "logfmt" });
+ * getLogger("app").debug("ready", { port: 8000 });
+ * // 2025-10-11T14:32:15.123Z level=DEBUG logger=app message=ready request_id=- port=8000
+ * ```
+ */
+export function configureLogging(options: LoggingOptions = {}): void {
+  const level = parseLevel(options.level) ?? levelFromEnv() ?? "INFO";
+  const redact = options.redact ?? [];
+  const keys = redact.filter((r) => typeof r === "string" && !r.includes("."));
+  const paths = redact.filter((r) => typeof r === "string" && r.includes("."));
+  const s = options.service ?? {};
+  const service: Record<string, unknown> = {};
+  if (s.name !== undefined) service.service = s.name;
+  if (s.version !== undefined) service.version = s.version;
+  if (s.environment !== undefined) service.environment = s.environment;
+  setGenerator(options.generator);
+  current = {
+    level,
+    threshold: LOG_LEVELS[level],
+    format: options.format === "logfmt" ? "logfmt" : "json",
+    preset: options.preset === "ecs" || options.preset === "otel" ? options.preset : "default",
+    safe: {
+      maxDepth: positive(options.maxDepth, 10),
+      maxKeys: positive(options.maxKeys, 1000),
+      redactKeys: keys.length ? new Set(keys.map((k) => k.toLowerCase())) : undefined,
+      redactPaths: paths.length ? new Set(paths) : undefined,
+    },
+    maxLineLength: positive(options.maxLineLength, 65536),
+    service,
+    sink: guardSink(options.sink ?? consoleSink),
+  };
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return typeof value === "number" && value > 0 ? value : fallback;
+}
+
+/** Internal: the configuration in force, set up with the defaults on first use. */
+export function config(): ResolvedConfig {
+  if (current === undefined) configureLogging();
+  return current!;
+}
+
+/**
+ * Waits until the sink has written out what it holds (sinks with a `flush()`);
+ * resolves at once for sinks without one. Never rejects.
+ *
+ * @example Before a short-lived process exits
+ * ```ts
+ * import { flushLogs, getLogger } from "@ctx/request-context";
+ *
+ * getLogger("job").info("done");
+ * await flushLogs();
+ * ```
+ */
+export function flushLogs(): Promise<void> {
+  return config().sink.flush();
+}
+
+/** The level set by the environment, read only where that needs no permission prompt and cannot throw. */
+function levelFromEnv(): LogLevel | undefined {
+  const level = parseLevel(readEnv("LOG_LEVEL"));
+  if (level !== undefined) return level;
+  const debug = readEnv("DEBUG")?.toLowerCase();
+  return debug === "1" || debug === "true" ? "DEBUG" : undefined;
+}
+
+interface DenoLike {
+  permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } };
+  env: { get(name: string): string | undefined };
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    const deno = (globalThis as { Deno?: DenoLike }).Deno;
+    if (deno !== undefined) {
+      const state = deno.permissions?.querySync?.({ name: "env", variable: name }).state;
+      return state === "granted" ? deno.env.get(name) : undefined;
+    }
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+      ?.env;
+    return env?.[name];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Per-request context on `AsyncLocalStorage`: a request id and fields that every
+ * log line written inside the context carries, with no id passed around.
+ *
+ * @example A background job with its own id
+ * ```ts
+ * import { getLogger, runWithContext, withContext } from "@ctx/request-context";
+ *
+ * const log = getLogger("jobs");
+ * await runWithContext({ fields: { job: "nightly-report" } }, async () => {
+ *   log.info("started"); // carries a fresh request_id and job=nightly-report
+ *   await withContext({ step: "render" }, () => log.info("rendering"));
+ * });
+ * ```
+ *
+ * @module
+ */
+
+import { currentScope, MAX_FIELDS_VERSION, rootScope, type Scope, storage } from "./_storage.ts";
+import { generateRequestId, isSafeId, MAX_ID_LENGTH } from "./ids.ts";
+import { mergedFields } from "./_storage.ts";
+
+/** What {@linkcode getContext} returns: a snapshot of the current context. */
+export interface RequestContext {
+  /** The request id every line of this context carries. */
+  readonly requestId: string;
+  /** The fields every line of this context carries (root fields, then nested scopes). */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** How {@linkcode runWithContext} starts a new root context. */
+export interface ContextInit {
+  /** The id to use; without one (or with one that is not a safe id) a new id is generated. */
+  requestId?: string;
+  /** Fields every line of the context carries. */
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * Runs `fn` in a new root context with a fresh request id, and returns what `fn`
+ * returns (a promise stays a promise). Everything `fn` starts, awaited or not,
+ * sees this context; code outside does not.
+ *
+ * @example
+ * ```ts
+ * import { getRequestId, runWithContext } from "@ctx/request-context";
+ *
+ * runWithContext(() => console.log(getRequestId())); // a new UUID
+ * ```
+ */
+export function runWithContext<T>(fn: () => T): T;
+/**
+ * Runs `fn` in a new root context started from `init`.
+ *
+ * @example
+ * ```ts
+ * import { getRequestId, runWithContext } from "@ctx/request-context";
+ *
+ * runWithContext({ requestId: "job-42", fields: { queue: "mail" } }, () => {
+ *   console.log(getRequestId()); // "job-42"
+ * });
+ * ```
+ */
+export function runWithContext<T>(init: ContextInit, fn: () => T): T;
+export function runWithContext<T>(a: ContextInit | (() => T), b?: () => T): T {
+  const init = typeof a === "function" ? {} : (a ?? {});
+  const fn = typeof a === "function" ? a : b!;
+  const id = isSafeId(init.requestId, MAX_ID_LENGTH) ? init.requestId : generateRequestId();
+  return storage.run(rootScope(id, plainFields(init.fields)), fn);
+}
+
+/**
+ * Runs `fn` in a nested scope whose log lines also carry `fields`. The outer
+ * scope is unchanged once `fn` returns. Outside any context, it starts one whose
+ * request id is `"-"`, like a line written outside a context.
+ *
+ * @example
+ * ```ts
+ * import { getLogger, runWithContext, withContext } from "@ctx/request-context";
+ *
+ * const log = getLogger("orders");
+ * runWithContext(() => {
+ *   withContext({ order_id: "o-1" }, () => log.info("charging")); // has order_id
+ *   log.info("done"); // no order_id
+ * });
+ * ```
+ */
+export function withContext<T>(fields: Record<string, unknown>, fn: () => T): T {
+  const parent = currentScope() ?? rootScope("-");
+  const scope: Scope = { root: parent.root, parent, own: plainFields(fields) };
+  return storage.run(scope, fn);
+}
+
+/**
+ * The current context (request id and fields), or `undefined` outside one.
+ *
+ * @example
+ * ```ts
+ * import { getContext, runWithContext } from "@ctx/request-context";
+ *
+ * console.log(getContext()); // undefined
+ * runWithContext({ fields: { tenant: "t1" } }, () => console.log(getContext()?.fields.tenant)); // "t1"
+ * ```
+ */
+export function getContext(): RequestContext | undefined {
+  const scope = currentScope();
+  if (scope === undefined) return undefined;
+  return Object.freeze({
+    requestId: scope.root.requestId,
+    fields: Object.freeze({ ...mergedFields(scope) }),
+  });
+}
+
+/**
+ * The current request id, or `"-"` outside any context.
+ *
+ * @example
+ * ```ts
+ * import { getRequestId } from "@ctx/request-context";
+ *
+ * console.log(getRequestId()); // "-"
+ * ```
+ */
+export function getRequestId(): string {
+  return currentScope()?.root.requestId ?? "-";
+}
+
+/**
+ * Changes the current request's id in place: every later line of the request
+ * carries it, the finish line too, and the response's `X-Request-ID` header.
+ * Returns `false` and changes nothing outside a context, or when `id` is not a
+ * safe id (1..256 characters of `A-Z a-z 0-9 - _ . : = + /`).
+ *
+ * @example
+ * ```ts
+ * import { getRequestId, runWithContext, setRequestId } from "@ctx/request-context";
+ *
+ * console.log(setRequestId("abc")); // false: no context here
+ * runWithContext(() => {
+ *   setRequestId("order-7");
+ *   console.log(getRequestId()); // "order-7"
+ * });
+ * ```
+ */
+export function setRequestId(id: string): boolean {
+  const scope = currentScope();
+  if (scope === undefined || !isSafeId(id, MAX_ID_LENGTH)) return false;
+  scope.root.requestId = id;
+  return true;
+}
+
+/**
+ * Adds `fields` to the current request's context in place: every later line of
+ * the request carries them, the finish line too, even when called inside a
+ * nested scope. Returns `false` and does nothing outside a context.
+ *
+ * @example
+ * ```ts
+ * import { getLogger, runWithContext, setContextFields } from "@ctx/request-context";
+ *
+ * runWithContext(() => {
+ *   setContextFields({ user_id: "u-1" });
+ *   getLogger().info("loaded"); // carries user_id
+ * });
+ * ```
+ */
+export function setContextFields(fields: Record<string, unknown>): boolean {
+  const scope = currentScope();
+  if (scope === undefined) return false;
+  const root = scope.root;
+  root.fields = { ...root.fields, ...plainFields(fields) };
+  root.version = (root.version + 1) % MAX_FIELDS_VERSION;
+  return true;
+}
+
+/**
+ * Returns `fn` bound to the current context, for callbacks that a library calls
+ * later from somewhere the context does not reach (an event emitter, a pool).
+ *
+ * @example
+ * ```ts
+ * import { bindContext, getRequestId, runWithContext } from "@ctx/request-context";
+ *
+ * const later = runWithContext({ requestId: "r-1" }, () => bindContext(() => getRequestId()));
+ * console.log(later()); // "r-1"
+ * ```
+ */
+export function bindContext<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  const scope = currentScope();
+  return (...args: A): R => storage.run(scope as Scope, fn, ...args);
+}
+
+/** A shallow copy of the caller's fields that ignores anything that is not an object. */
+function plainFields(fields: unknown): Record<string, unknown> | undefined {
+  if (fields === null || typeof fields !== "object") return undefined;
+  try {
+    return { ...fields };
+  } catch {
+    return undefined;
+  }
+}
