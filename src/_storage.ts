@@ -1,5 +1,20 @@
 // Internal: the one AsyncLocalStorage of the module and the shape of what it holds.
-import { AsyncLocalStorage } from "node:async_hooks";
+import type { AsyncLocalStorage } from "node:async_hooks";
+
+// Loaded with a dynamic import so that a runtime without it (Cloudflare Workers with
+// neither `nodejs_als` nor `nodejs_compat`) fails when the module loads, at deploy or
+// startup, with an error that names the flag, instead of workerd's bare
+// `No such module "node:async_hooks"`.
+const asyncHooks: typeof import("node:async_hooks") = await import("node:async_hooks").catch(
+  (cause: unknown) => {
+    throw new Error(
+      '@ctx/request-context needs AsyncLocalStorage from "node:async_hooks". On Cloudflare ' +
+        'Workers add the compatibility flag "nodejs_als" (or "nodejs_compat") to ' +
+        "compatibility_flags in wrangler.jsonc.",
+      { cause },
+    );
+  },
+);
 
 /**
  * The mutable state of one root context (a request, a background job). Every
@@ -33,7 +48,7 @@ export interface Scope {
 /** Versions wrap around here; a cache older than this many changes is never consulted. */
 export const MAX_FIELDS_VERSION = 2 ** 31;
 
-export const storage: AsyncLocalStorage<Scope> = new AsyncLocalStorage<Scope>();
+export const storage: AsyncLocalStorage<Scope> = new asyncHooks.AsyncLocalStorage<Scope>();
 
 /** The current scope, or `undefined` outside any context. */
 export function currentScope(): Scope | undefined {
