@@ -1,0 +1,34 @@
+// Test helpers: a capturing sink and a real server on 127.0.0.1.
+import { configureLogging, type LoggingOptions } from "../mod.ts";
+
+/** A parsed JSON log line. */
+export type Line = Record<string, unknown>;
+
+/** Captures every line written while it is installed; `restore()` puts the defaults back. */
+export function capture(options: Omit<LoggingOptions, "sink"> = {}): {
+  raw: string[];
+  lines: () => Line[];
+  restore: () => void;
+} {
+  const raw: string[] = [];
+  configureLogging({ level: "DEBUG", ...options, sink: (line) => raw.push(line) });
+  return {
+    raw,
+    lines: () => raw.map((l) => JSON.parse(l) as Line),
+    restore: () => configureLogging({}),
+  };
+}
+
+/** Serves `handler` on 127.0.0.1 on a free port until `close()`. */
+export function serve(handler: Deno.ServeHandler): { url: string; close: () => Promise<void> } {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    close: () => server.shutdown(),
+  };
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
