@@ -76,7 +76,18 @@ function outName(preset: Preset, field: string): { name: string; top: boolean } 
   const place = row.otel;
   const colon = place.indexOf(":");
   if (colon < 0) return { name: place, top: false };
+  // The line's own timestamp, severity, body and scope are written by the core alone: a
+  // context or call field of the same name is an attribute under its own name, never a
+  // second top-level key.
+  if ((CORE as readonly string[]).includes(field)) return { name: field, top: false };
   return { name: place.slice(colon + 1), top: place.startsWith("top:") };
+}
+
+/** Where the core writes its own field under a preset: the table's name, without its place. */
+function coreName(preset: Preset, field: (typeof CORE)[number]): string {
+  if (preset !== "otel") return outName(preset, field).name;
+  const place = FIELDS[field].otel;
+  return place.slice(place.indexOf(":") + 1);
 }
 
 /** Key names fields may not take, because the line's own keys have them. */
@@ -334,11 +345,12 @@ function build(entry: Entry, cfg: FormatConfig, cap: number | undefined): string
   }
   const rid = JSON.stringify(entry.requestId);
   if (preset === "otel") {
-    return `{"timestamp":"${time}","severity_text":"${entry.level}","severity_number":${
+    const k = OTEL_KEYS;
+    return `{${k[0]}"${time}",${k[1]}"${entry.level}","severity_number":${
       SEVERITY_NUMBER[entry.level]
-    },"body":${JSON.stringify(message)}${ctx.top},"instrumentation_scope":{"name":${
+    },${k[3]}${JSON.stringify(message)}${ctx.top},"instrumentation_scope":{${k[2]}${
       JSON.stringify(entry.logger)
-    }}${p.service},"attributes":{"request_id":${rid}${fields}}}`;
+    }}${p.service},"attributes":{${k[4]}${rid}${fields}}}`;
   }
   const k = preset === "ecs" ? ECS_KEYS : DEFAULT_KEYS;
   return `{${k[0]}"${time}",${k[1]}"${entry.level}",${k[2]}${JSON.stringify(entry.logger)},${k[3]}${
@@ -346,5 +358,6 @@ function build(entry: Entry, cfg: FormatConfig, cap: number | undefined): string
   },${k[4]}${rid}${p.service}${fields}}`;
 }
 
-const DEFAULT_KEYS = CORE.map((key) => `"${outName("default", key).name}":`);
-const ECS_KEYS = CORE.map((key) => `"${outName("ecs", key).name}":`);
+const DEFAULT_KEYS = CORE.map((key) => `"${coreName("default", key)}":`);
+const ECS_KEYS = CORE.map((key) => `"${coreName("ecs", key)}":`);
+const OTEL_KEYS = CORE.map((key) => `"${coreName("otel", key)}":`);
