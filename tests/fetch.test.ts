@@ -319,3 +319,31 @@ Deno.test("500 concurrent requests with random awaits never see each other's con
     cap.restore();
   }
 });
+
+Deno.test("a 101 WebSocket upgrade passes through untouched and the socket works in context", async () => {
+  const cap = capture();
+  const srv = serve(withRequestContext((req) => {
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    const id = getRequestId();
+    socket.onmessage = (e) => socket.send(`${id}:${e.data}`);
+    return response;
+  }));
+  try {
+    const ws = new WebSocket(srv.url.replace("http", "ws"));
+    const reply = await new Promise<string>((resolve, reject) => {
+      ws.onopen = () => ws.send("ping");
+      ws.onmessage = (e) => resolve(String(e.data));
+      ws.onerror = () => reject(new Error("websocket failed"));
+    });
+    const closed = new Promise((resolve) => (ws.onclose = resolve));
+    ws.close();
+    await closed;
+    assert.match(reply, /^[^:]+:ping$/);
+    const finish = cap.lines().find((l) => l.status_code !== undefined)!;
+    assert.equal(finish.status_code, 101);
+    assert.equal(reply, `${finish.request_id}:ping`);
+  } finally {
+    await srv.close();
+    cap.restore();
+  }
+});
