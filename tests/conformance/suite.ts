@@ -1,0 +1,287 @@
+/**
+ * The behavioural conformance suite, written once, run unchanged against the
+ * module on Deno, workerd, Bun and Node. Every case talks HTTP to a real server
+ * and checks responses and the JSON lines the server captured.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import {
+  get,
+  ID_PATTERN,
+  linesOf,
+  newId,
+  only,
+  rawLinesContaining,
+  waitForLines,
+} from "./client.ts";
+import { isolationCase } from "./isolation.ts";
+import type { Case, Target } from "./runner.ts";
+
+const LEVELS = ["DEBUG", "INFO", "WARN", "ERROR", "CRITICAL"];
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+async function accessLines(target: Target, id: string, path: string, status: number) {
+  const lines = await waitForLines(target, id, (ls) => ls.some((l) => l.status_code !== undefined));
+  const start = only(lines, `GET ${path}`);
+  const finish = only(lines, `GET ${path} - ${status}`);
+  return { lines, start, finish };
+}
+
+const runtimeCase: Case = {
+  name: "the server runs on the runtime under test",
+  async run(t) {
+    const info = await (await get(t, "/__info")).json();
+    assert.equal(info.runtime, t.runtime);
+  },
+};
+
+const echoCase: Case = {
+  name: "a valid X-Request-ID is used, echoed and in the start/finish access lines",
+  async run(t) {
+    const id = newId("echo");
+    const res = await get(t, "/ping", id);
+    assert.equal(await res.text(), "pong");
+    assert.equal(res.headers.get("X-Request-ID"), id);
+    if (t.adapter === "hono") assert.equal(res.headers.get("x-hono-request-id"), id);
+    const { lines, start, finish } = await accessLines(t, id, "/ping", 200);
+    assert.equal(lines.length, 2, JSON.stringify(lines));
+    assert.equal(start.level, "INFO");
+    assert.equal(start.method, "GET");
+    assert.equal(start.path, "/ping");
+    assert.equal(finish.level, "INFO");
+    assert.equal(finish.status_code, 200);
+    assert.equal(typeof finish.duration_ms, "number");
+    assert.ok((finish.duration_ms as number) >= 0);
+  },
+};
+
+const generatedCase: Case = {
+  name: "without X-Request-ID a fresh id is generated, echoed and logged",
+  async run(t) {
+    const [a, b] = await Promise.all([get(t, "/ping"), get(t, "/ping")]);
+    const idA = a.headers.get("X-Request-ID") ?? "";
+    const idB = b.headers.get("X-Request-ID") ?? "";
+    await Promise.all([a.text(), b.text()]);
+    assert.match(idA, ID_PATTERN);
+    assert.match(idB, ID_PATTERN);
+    assert.notEqual(idA, idB);
+    await accessLines(t, idA, "/ping", 200);
+  },
+};
+
+const maxLengthCase: Case = {
+  name: "an id of exactly 128 characters from the whole allowed alphabet is kept",
+  async run(t) {
+    const id = ("aZ09-_.:=+/" + newId("max")).padEnd(128, "x");
+    const res = await get(t, "/ping", id);
+    await res.text();
+    assert.equal(res.headers.get("X-Request-ID"), id);
+  },
+};
+
+const invalidCase: Case = {
+  name: "invalid incoming ids are replaced and never echoed or logged raw",
+  async run(t) {
+    const tag = newId("bad").slice(4);
+    const bad = [
+      `has space ${tag}`,
+      `quo"te${tag}`,
+      `semi;colon${tag}`,
+      `<tag>${tag}`,
+      `${tag}${"a".repeat(129 - tag.length)}`,
+      "",
+    ];
+    for (const raw of bad) {
+      const res = await get(t, "/ping", raw);
+      await res.text();
+      const echoed = res.headers.get("X-Request-ID") ?? "";
+      assert.notEqual(echoed, raw, `echoed raw ${JSON.stringify(raw)}`);
+      assert.match(echoed, ID_PATTERN);
+      await accessLines(t, echoed, "/ping", 200);
+      if (raw) {
+        assert.deepEqual(await rawLinesContaining(t, raw), [], `logged ${JSON.stringify(raw)}`);
+      }
+    }
+  },
+};
+
+const notFoundCase: Case = {
+  name: "a 404 carries the id and a WARN finish line",
+  async run(t) {
+    const id = newId("nf");
+    const res = await get(t, "/no-such-route", id);
+    await res.text();
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get("X-Request-ID"), id);
+    const { finish } = await accessLines(t, id, "/no-such-route", 404);
+    assert.equal(finish.level, "WARN");
+    assert.equal(finish.status_code, 404);
+  },
+};
+
+const errorCase: Case = {
+  name: "an uncaught error answers 500 with the id and is logged once with its stack",
+  async run(t) {
+    const id = newId("err");
+    const res = await get(t, "/error", id);
+    assert.equal(res.status, 500);
+    assert.equal(res.headers.get("X-Request-ID"), id);
+    const body = await res.json();
+    if (t.adapter === "fetch") {
+      assert.deepEqual(body, { error: "Internal Server Error", request_id: id });
+    } else {
+      assert.deepEqual(body, {
+        error: "hono onError",
+        message: "conformance boom",
+        request_id: id,
+      });
+    }
+    const { lines, finish } = await accessLines(t, id, "/error", 500);
+    assert.equal(finish.level, "ERROR");
+    only(lines, "about to fail");
+    const withError = lines.filter((l) => typeof l.error === "object" && l.error !== null);
+    assert.equal(withError.length, 1, JSON.stringify(lines));
+    const err = withError[0].error as Record<string, unknown>;
+    assert.equal(withError[0].level, "ERROR");
+    assert.equal(err.name, "Error");
+    assert.equal(err.message, "conformance boom");
+    assert.match(String(err.stack), /conformance boom/);
+  },
+};
+
+const nestedCase: Case = {
+  name: "nested withContext adds fields inside and restores the outer scope",
+  async run(t) {
+    const id = newId("nest");
+    const res = await get(t, "/nested", id);
+    const { fieldsAt } = await res.json();
+    assert.deepEqual(fieldsAt.map((f: Record<string, unknown>) => [f.outer, f.inner]), [
+      ["o1", undefined],
+      ["o1", "i1"],
+      ["o1", undefined],
+      [undefined, undefined],
+    ]);
+    const lines = await linesOf(t, id);
+    const at = (m: string) => [only(lines, m).outer, only(lines, m).inner];
+    assert.deepEqual(at("in outer"), ["o1", undefined]);
+    assert.deepEqual(at("in inner"), ["o1", "i1"]);
+    assert.deepEqual(at("back in outer"), ["o1", undefined]);
+    assert.deepEqual(at("after scopes"), [undefined, undefined]);
+  },
+};
+
+const fieldsCase: Case = {
+  name: "setContextFields reaches later lines and the finish line",
+  async run(t) {
+    const id = newId("fields");
+    const res = await get(t, "/fields", id);
+    assert.deepEqual(await res.json(), { applied: true });
+    const { lines, start, finish } = await accessLines(t, id, "/fields", 200);
+    assert.equal(start.user_id, undefined);
+    assert.equal(only(lines, "fields set").user_id, "u-42");
+    assert.equal(finish.user_id, "u-42");
+    assert.equal(finish.plan, "pro");
+  },
+};
+
+const backgroundCase: Case = {
+  name: "runWithContext gives background work its own id; late work keeps the request's id",
+  async run(t) {
+    const id = newId("bg");
+    const res = await get(t, "/background", id);
+    assert.deepEqual(await res.json(), { outside: id });
+    const late = await waitForLines(t, id, (ls) => ls.some((l) => l.message === "late task done"));
+    assert.equal(only(late, "late task done").expect, id);
+    const job = await waitForLines(t, `job-${id}`, (ls) => ls.length > 0);
+    const done = only(job, "background job done");
+    assert.equal(done.parent, id);
+    assert.equal(done.job, "reindex");
+  },
+};
+
+const timerCase: Case = {
+  name: "a setTimeout callback keeps the request's context",
+  async run(t) {
+    const id = newId("timer");
+    const res = await get(t, "/timer", id);
+    assert.deepEqual(await res.json(), { seen: id });
+    const { lines, finish } = await accessLines(t, id, "/timer", 200);
+    only(lines, "timer fired");
+    assert.ok((finish.duration_ms as number) >= 20, `duration_ms ${finish.duration_ms}`);
+  },
+};
+
+const streamCase: Case = {
+  name: "a streamed body's pull() keeps the request's context",
+  async run(t) {
+    const id = newId("stream");
+    const res = await get(t, "/stream", id);
+    assert.equal(res.headers.get("X-Request-ID"), id);
+    assert.deepEqual((await res.text()).trim().split("\n"), Array(5).fill(id));
+    const lines = await waitForLines(
+      t,
+      id,
+      (ls) => ls.filter((l) => l.message === "chunk").length === 5,
+    );
+    assert.deepEqual(lines.filter((l) => l.message === "chunk").map((l) => l.n), [0, 1, 2, 3, 4]);
+  },
+};
+
+const cpuCase: Case = {
+  name: "duration_ms of CPU-only work is a number (0 allowed: Workers' clock stands still)",
+  async run(t) {
+    const id = newId("cpu");
+    await (await get(t, "/cpu", id)).json();
+    const { finish } = await accessLines(t, id, "/cpu", 200);
+    const ms = finish.duration_ms as number;
+    assert.ok(Number.isFinite(ms) && ms >= 0, `duration_ms ${ms}`);
+    if (t.runtime !== "workerd") assert.ok(ms >= 15, `duration_ms ${ms} for 20 ms of CPU`);
+  },
+};
+
+const shapeCase: Case = {
+  name: "each line is one JSON object: core keys first, ISO timestamp, level, service fields",
+  async run(t) {
+    const id = newId("shape");
+    await (await get(t, "/fields", id)).json();
+    await accessLines(t, id, "/fields", 200);
+    const raw = await rawLinesContaining(t, id);
+    assert.ok(raw.length >= 3);
+    for (const line of raw) {
+      assert.ok(!line.includes("\n"), "one line");
+      const obj = JSON.parse(line);
+      assert.deepEqual(Object.keys(obj).slice(0, 5), [
+        "timestamp",
+        "level",
+        "logger",
+        "message",
+        "request_id",
+      ]);
+      assert.match(obj.timestamp, TIMESTAMP);
+      assert.ok(LEVELS.includes(obj.level));
+      assert.equal(typeof obj.logger, "string");
+      assert.equal(obj.request_id, id);
+      assert.ok(line.includes('"conformance"'), "service name on every line");
+    }
+  },
+};
+
+/** All cases, in the order they run. */
+export const suite: Case[] = [
+  runtimeCase,
+  echoCase,
+  generatedCase,
+  maxLengthCase,
+  invalidCase,
+  notFoundCase,
+  errorCase,
+  nestedCase,
+  fieldsCase,
+  backgroundCase,
+  timerCase,
+  streamCase,
+  cpuCase,
+  shapeCase,
+  isolationCase,
+];

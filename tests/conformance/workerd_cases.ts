@@ -1,0 +1,89 @@
+/**
+ * Cases only workerd has: the compatibility flags.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { type Counts, runCases } from "./runner.ts";
+import { suite } from "./suite.ts";
+import { startWorker } from "./workerd.ts";
+import { get } from "./client.ts";
+
+/**
+ * Without `nodejs_als` or `nodejs_compat` the Worker must fail at startup,
+ * not inside a request, with an error that names the flag to add.
+ */
+async function missingFlag(script: string): Promise<void> {
+  let output = "";
+  let started = false;
+  try {
+    const worker = await startWorker(script, { flags: [], onOutput: (text) => (output += text) });
+    started = true;
+    await worker.close();
+  } catch {
+    // Expected: workerd refuses to start the Worker.
+  }
+  assert.ok(!started, "the Worker started without AsyncLocalStorage");
+  assert.match(output, /nodejs_als/, `workerd said: ${output.trim()}`);
+}
+
+/**
+ * Workers Logs extracts and indexes the fields of an object passed to
+ * `console.log`; a string is kept as one `message`. The default sink must
+ * therefore hand each line to `console.log` as an object.
+ */
+async function defaultSink(script: string): Promise<void> {
+  const worker = await startWorker(script, { flags: ["nodejs_als"] });
+  try {
+    const res = await get(
+      { runtime: "workerd", adapter: "fetch", baseUrl: worker.url },
+      "/",
+      "sink-1",
+    );
+    const calls = await res.json();
+    assert.equal(calls.length, 1, JSON.stringify(calls));
+    assert.equal(calls[0].type, "object", `console.log got ${JSON.stringify(calls[0].value)}`);
+    assert.equal(calls[0].value.message, "probe line");
+    assert.equal(calls[0].value.request_id, "sink-1");
+    assert.equal(calls[0].value.user_id, 7);
+  } finally {
+    await worker.close();
+  }
+}
+
+/**
+ * The workerd-only groups: the whole suite again under `nodejs_compat` (what
+ * Hono's Workers templates set), the missing-flag check and the default sink.
+ */
+export function workerdGroups(
+  fetchScript: string,
+  consoleScript: string,
+): { name: string; run(): Promise<Counts> }[] {
+  return [
+    {
+      name: "nodejs_compat",
+      async run() {
+        const worker = await startWorker(fetchScript, { flags: ["nodejs_compat"] });
+        try {
+          return await runCases(
+            { runtime: "workerd", adapter: "fetch", baseUrl: worker.url },
+            suite.map((c) => ({ ...c, name: `[nodejs_compat] ${c.name}` })),
+          );
+        } finally {
+          await worker.close();
+        }
+      },
+    },
+    {
+      name: "missing flag",
+      run: () =>
+        runCases({ runtime: "workerd", adapter: "fetch", baseUrl: "" }, [{
+          name: "without nodejs_als/nodejs_compat the Worker fails at startup naming the flag",
+          run: () => missingFlag(fetchScript),
+        }, {
+          name: "the default sink hands console.log an object, which Workers Logs indexes",
+          run: () => defaultSink(consoleScript),
+        }]),
+    },
+  ];
+}
