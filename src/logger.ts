@@ -111,7 +111,8 @@ let internalFailureReported = false;
 
 /**
  * Internal: formats and writes one line, whatever it is given; never throws.
- * Integrations (`@std/log`, LogTape, console) write through it too.
+ * Integrations (`@std/log`, LogTape, console) write through it too. `time`
+ * (milliseconds since the epoch) is the record's own time when it has one.
  */
 export function emit(
   level: LogLevel,
@@ -119,12 +120,30 @@ export function emit(
   bound: LogFields | undefined,
   message: unknown,
   extra: LogFields | undefined,
+  time?: number,
 ): void {
+  const line = formatLine(level, logger, bound, message, extra, time);
+  // The configured sink is guarded: it never throws.
+  if (line !== undefined) config().sink.write(line);
+}
+
+/**
+ * Internal: the line `emit` would write, in the configuration in force and the
+ * current context, without writing it; `undefined` (reported once on stderr)
+ * when it cannot be made. Never throws. The `@std/log` formatter returns it.
+ */
+export function formatLine(
+  level: LogLevel,
+  logger: string,
+  bound: LogFields | undefined,
+  message: unknown,
+  extra: LogFields | undefined,
+  time?: number,
+): string | undefined {
   try {
-    const cfg = config();
     const scope = currentScope();
-    cfg.sink.write(formatEntry({
-      time: Date.now(),
+    return formatEntry({
+      time: time ?? Date.now(),
       level,
       logger,
       message: typeof message === "string" ? message : messageText(message),
@@ -132,15 +151,16 @@ export function emit(
       scope,
       bound,
       extra,
-    }, cfg));
+    }, config());
   } catch (e) {
-    if (internalFailureReported) return;
+    if (internalFailureReported) return undefined;
     internalFailureReported = true;
     try {
       console.error(`@ctx/request-context: a log line could not be written: ${describeThrown(e)}`);
     } catch {
       // nothing left to report to
     }
+    return undefined;
   }
 }
 
