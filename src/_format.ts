@@ -7,7 +7,13 @@
 
 import type { LogLevel } from "./levels.ts";
 import { mergedFields, type Scope } from "./_storage.ts";
-import { isRedacted, REDACTED, type SafeOptions, stringifySafe } from "./_serialize.ts";
+import {
+  describeThrown,
+  isRedacted,
+  REDACTED,
+  type SafeOptions,
+  stringifySafe,
+} from "./_serialize.ts";
 
 /** Field-name presets for the JSON form. */
 export type Preset = "default" | "ecs" | "otel";
@@ -130,11 +136,18 @@ const JSON_ENCODING: Encoding = {
   pair: (name, text) => `,${JSON.stringify(name)}:${text}`,
 };
 
-// Control characters are matched on purpose: they must never reach a line raw.
+// Control characters are matched on purpose: they must never reach a line raw. Beyond
+// C0, the C1 controls (a terminal takes U+009B as an escape), NEL, U+2028 and U+2029
+// (line breaks to Python's splitlines() and to some log viewers) and lone surrogates
+// (not encodable as UTF-8) are escaped too.
 // deno-lint-ignore no-control-regex
-const LOGFMT_BARE = /^[^\s"=\\\x00-\x1f\x7f]+$/;
-// deno-lint-ignore no-control-regex
-const LOGFMT_ESCAPE = /["\\\x00-\x1f\x7f]/g;
+const LOGFMT_BARE = /^[^\s"=\\\x00-\x1f\x7f-\x9f\ud800-\udfff]+$/;
+const LOGFMT_ESCAPE =
+  // deno-lint-ignore no-control-regex
+  /["\\\x00-\x1f\x7f-\x9f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** Characters `JSON.stringify` leaves raw that must not reach a line raw (see above). */
+const JSON_UNSAFE = /[\x7f-\x9f\u2028\u2029]/;
+const JSON_UNSAFE_ALL = /[\x7f-\x9f\u2028\u2029]/g;
 const LOGFMT_KEY_INVALID = /[^A-Za-z0-9_.@/-]/g;
 
 function logfmtEscape(ch: string): string {
@@ -150,6 +163,10 @@ function logfmtEscape(ch: string): string {
     case "\t":
       return "\\t";
   }
+  return unicodeEscape(ch);
+}
+
+function unicodeEscape(ch: string): string {
   return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
@@ -186,6 +203,17 @@ function capped(enc: Encoding, cap: number): Encoding {
 interface Rendered {
   pairs: string[];
   top: string[];
+  /** When set (an oversize line), the characters fields may still take; a field that does not fit is left out. */
+  left?: number;
+}
+
+/** Adds one rendered pair to `list`, unless the line's budget is spent. */
+function add(out: Rendered, list: string[], pair: string): void {
+  if (out.left !== undefined) {
+    if (pair.length > out.left) return;
+    out.left -= pair.length;
+  }
+  list.push(pair);
 }
 
 function renderFields(
@@ -201,11 +229,15 @@ function renderFields(
   let keys: string[];
   try {
     keys = Object.keys(fields);
-  } catch {
+  } catch (e) {
+    const text = enc.value(`[Unserializable: ${describeThrown(e)}]`, safe, undefined)!;
+    add(out, out.pairs, enc.pair(taken.claim("unserializable_fields"), text));
     return;
   }
   const paths = safe.redactPaths !== undefined;
-  for (const key of keys) {
+  const n = Math.min(keys.length, safe.maxKeys);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i];
     let text: string | undefined;
     if (isRedacted(key, paths ? key : undefined, safe)) {
       text = enc.value(REDACTED, safe, undefined);
@@ -214,7 +246,7 @@ function renderFields(
       try {
         value = fields[key];
       } catch (e) {
-        value = `[Getter threw: ${e instanceof Error ? e.message : "?"}]`;
+        value = `[Getter threw: ${describeThrown(e)}]`;
       }
       text = enc.value(value, safe, paths ? key : undefined);
     }
@@ -224,11 +256,15 @@ function renderFields(
       const mapped = outName(preset, key);
       name = mapped.name;
       if (mapped.top && allowTop) {
-        out.top.push(JSON_ENCODING.pair(name, text));
+        add(out, out.top, JSON_ENCODING.pair(name, text));
         continue;
       }
     }
-    out.pairs.push(enc.pair(taken.claim(enc.key(name)), text));
+    add(out, out.pairs, enc.pair(taken.claim(enc.key(name)), text));
+  }
+  if (keys.length > n) {
+    const more = enc.value(`${keys.length - n} more keys`, safe, undefined)!;
+    add(out, out.pairs, enc.pair(taken.claim(enc.key("[truncated]")), more));
   }
 }
 
@@ -303,7 +339,11 @@ function isoTime(ms: number): string {
   return lastIso;
 }
 
-/** Formats one entry as one line. Never throws for any field value. */
+/**
+ * Formats one entry as one line. Never throws for any field value. A line longer
+ * than `maxLineLength` is built again with every value cut and, if that is still
+ * too long, without the fields that do not fit; either way it says `truncated`.
+ */
 export function formatEntry(entry: Entry, cfg: FormatConfig): string {
   const line = build(entry, cfg, undefined);
   if (line.length <= cfg.maxLineLength) return line;
@@ -316,44 +356,70 @@ function build(entry: Entry, cfg: FormatConfig, cap: number | undefined): string
   const preset = json ? cfg.preset : "default";
   let enc = json ? JSON_ENCODING : LOGFMT_ENCODING;
   let message = entry.message;
+  let logger = entry.logger;
   let ctx: ContextCache;
+  let taken: Taken;
+  let own: Rendered;
+  let marker = "";
   if (cap === undefined) {
     ctx = contextFor(entry, cfg, p.reserved);
+    taken = new Taken(ctx.taken);
+    own = { pairs: [], top: [] };
   } else {
-    // The slow path for an oversize line: every value cut to `cap`, nothing cached.
+    // The slow path for an oversize line: every value cut to `cap`, nothing cached, and
+    // fields taken in order while they fit in what the core keys leave of the line.
     enc = capped(enc, cap);
     if (message.length > cap) message = `${message.slice(0, cap)}…[truncated]`;
-    const taken = new Taken(p.reserved);
-    const out: Rendered = { pairs: [], top: [] };
+    if (logger.length > cap) logger = `${logger.slice(0, cap)}…[truncated]`;
+    taken = new Taken(p.reserved);
+    marker = enc.pair(taken.claim("truncated"), "true");
+    const bare = assemble(entry, cfg, p, message, logger, "", marker).length;
+    own = { pairs: [], top: [], left: cfg.maxLineLength - bare };
     if (entry.scope !== undefined) {
-      renderFields(mergedFields(entry.scope), preset, cfg.safe, enc, taken, out, true);
+      renderFields(mergedFields(entry.scope), preset, cfg.safe, enc, taken, own, true);
     }
-    ctx = { pairs: out.pairs.join(""), top: out.top.join(""), taken: taken.all() };
+    ctx = { pairs: own.pairs.join(""), top: own.top.join(""), taken: p.reserved };
+    own.pairs = [];
   }
-  const taken = new Taken(ctx.taken);
-  const own: Rendered = { pairs: [], top: [] };
   renderFields(entry.bound, preset, cfg.safe, enc, taken, own, false);
   renderFields(entry.extra, preset, cfg.safe, enc, taken, own, false);
-  if (cap !== undefined) own.pairs.push(enc.pair(taken.claim("truncated"), "true"));
-  const fields = ctx.pairs + own.pairs.join("");
-  const time = isoTime(entry.time);
+  const fields = ctx.pairs + own.pairs.join("") + marker;
+  const line = assemble(entry, cfg, p, message, logger, ctx.top, fields);
+  if (!json || !JSON_UNSAFE.test(line)) return line;
+  const escaped = line.replace(JSON_UNSAFE_ALL, unicodeEscape);
+  // Escaping only lengthens a line; one that no longer fits keeps its core keys alone.
+  return cap === undefined || escaped.length <= cfg.maxLineLength
+    ? escaped
+    : assemble(entry, cfg, p, message, logger, "", marker).replace(JSON_UNSAFE_ALL, unicodeEscape);
+}
 
-  if (!json) {
-    return `${time} level=${entry.level} logger=${logfmtString(entry.logger)} message=${
+/** The line itself: the core keys, the service, the rendered fields. */
+function assemble(
+  entry: Entry,
+  cfg: FormatConfig,
+  p: Prepared,
+  message: string,
+  logger: string,
+  top: string,
+  fields: string,
+): string {
+  const time = isoTime(entry.time);
+  if (cfg.format !== "json") {
+    return `${time} level=${entry.level} logger=${logfmtString(logger)} message=${
       logfmtString(message)
     } request_id=${logfmtString(entry.requestId)}${p.service}${fields}`;
   }
   const rid = JSON.stringify(entry.requestId);
-  if (preset === "otel") {
+  if (cfg.preset === "otel") {
     const k = OTEL_KEYS;
     return `{${k[0]}"${time}",${k[1]}"${entry.level}","severity_number":${
       SEVERITY_NUMBER[entry.level]
-    },${k[3]}${JSON.stringify(message)}${ctx.top},"instrumentation_scope":{${k[2]}${
-      JSON.stringify(entry.logger)
+    },${k[3]}${JSON.stringify(message)}${top},"instrumentation_scope":{${k[2]}${
+      JSON.stringify(logger)
     }}${p.service},"attributes":{${k[4]}${rid}${fields}}}`;
   }
-  const k = preset === "ecs" ? ECS_KEYS : DEFAULT_KEYS;
-  return `{${k[0]}"${time}",${k[1]}"${entry.level}",${k[2]}${JSON.stringify(entry.logger)},${k[3]}${
+  const k = cfg.preset === "ecs" ? ECS_KEYS : DEFAULT_KEYS;
+  return `{${k[0]}"${time}",${k[1]}"${entry.level}",${k[2]}${JSON.stringify(logger)},${k[3]}${
     JSON.stringify(message)
   },${k[4]}${rid}${p.service}${fields}}`;
 }
