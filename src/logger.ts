@@ -165,11 +165,12 @@ export function formatLine(
 }
 
 function messageText(message: unknown): string {
-  if (message instanceof Error) return describeThrown(message);
   try {
+    if (message instanceof Error) return describeThrown(message);
     const text = JSON.stringify(message);
     return text === undefined ? String(message) : text;
   } catch {
+    // A proxy may throw on `instanceof` and on every conversion.
     return describeThrown(message);
   }
 }
