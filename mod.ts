@@ -44,3 +44,15 @@ export { generateRequestId, isSafeId, type RequestIdGenerator } from "./src/ids.
 export { consoleSink, type Sink, type SinkFunction, type SinkObject } from "./src/sinks.ts";
 export type { RequestContextOptions } from "./src/options.ts";
 export { type FetchHandler, withRequestContext } from "./middleware/fetch.ts";
+export { setTraceContext } from "./src/trace.ts";
+export {
+  formatTraceparent,
+  generateSpanId,
+  generateTraceId,
+  isSpanId,
+  isTraceId,
+  parseTraceparent,
+  type TraceParent,
+} from "./src/traceparent.ts";
+export { setCorrelationId, setUser, type UserInfo } from "./src/correlation.ts";
+export { fetchWithContext, propagationHeaders } from "./src/propagation.ts";

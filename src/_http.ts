@@ -1,10 +1,12 @@
 // Internal: the one path every HTTP request takes, whichever adapter received it:
-// id intake, context, access lines, error line, response header.
+// id intake (request id, trace context, correlation id), context, access lines,
+// error line, response header.
 
 import type { RequestContextOptions } from "./options.ts";
 import { currentGenerator, isSafeId, type RequestIdGenerator, safeGenerate } from "./ids.ts";
 import { getLogger, type Logger } from "./logger.ts";
 import { rootScope, type Scope, storage } from "./_storage.ts";
+import { intakeTrace } from "./_trace.ts";
 
 /** Options with their defaults applied, once per adapter. */
 export interface ResolvedOptions {
@@ -55,6 +57,7 @@ export function handleRequest(
   inner: Inner,
 ): Promise<Response> {
   const scope = rootScope(intakeId(request, o));
+  intakeTrace(request, scope.root, o.trust, o.maxLength);
   return storage.run(scope, () => run(request, o, scope, inner));
 }
 

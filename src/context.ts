@@ -19,6 +19,7 @@
 import { currentScope, MAX_FIELDS_VERSION, rootScope, type Scope, storage } from "./_storage.ts";
 import { generateRequestId, isSafeId, MAX_ID_LENGTH } from "./ids.ts";
 import { mergedFields } from "./_storage.ts";
+import { inherited } from "./_trace.ts";
 
 /** What {@linkcode getContext} returns: a snapshot of the current context. */
 export interface RequestContext {
@@ -34,12 +35,22 @@ export interface ContextInit {
   requestId?: string;
   /** Fields every line of the context carries. */
   fields?: Record<string, unknown>;
+  /**
+   * Started inside another context (a background job started from a request), keep
+   * its trace and correlation: the new context continues the trace as a child span
+   * (`parent_span_id` is the request's `span_id`) and keeps `correlation_id` (the
+   * request's own id when it had none), while it gets its own request id and span id.
+   * Default `true`; `false` starts from nothing.
+   */
+  inherit?: boolean;
 }
 
 /**
  * Runs `fn` in a new root context with a fresh request id, and returns what `fn`
  * returns (a promise stays a promise). Everything `fn` starts, awaited or not,
- * sees this context; code outside does not.
+ * sees this context; code outside does not. Started inside a request, it keeps
+ * the request's trace (as a child span) and correlation id: see
+ * {@linkcode ContextInit.inherit}.
  *
  * @example
  * ```ts
@@ -66,7 +77,12 @@ export function runWithContext<T>(a: ContextInit | (() => T), b?: () => T): T {
   const init = typeof a === "function" ? {} : (a ?? {});
   const fn = typeof a === "function" ? a : b!;
   const id = isSafeId(init.requestId, MAX_ID_LENGTH) ? init.requestId : generateRequestId();
-  return storage.run(rootScope(id, plainFields(init.fields)), fn);
+  const parent = init.inherit === false ? undefined : currentScope();
+  const from = parent === undefined ? undefined : inherited(parent);
+  if (from === undefined) return storage.run(rootScope(id, plainFields(init.fields)), fn);
+  const scope = rootScope(id, { ...from.fields, ...plainFields(init.fields) });
+  if (from.hidden !== undefined) scope.root.hidden = from.hidden;
+  return storage.run(scope, fn);
 }
 
 /**

@@ -19,7 +19,11 @@ import type { RequestIdGenerator } from "./ids.ts";
 export interface RequestContextOptions {
   /** The header read and set on every response. Default `"X-Request-ID"` (case-insensitive). */
   headerName?: string;
-  /** Keep a safe incoming id (default `true`); `false` always generates one. */
+  /**
+   * Keep a safe incoming id (default `true`); `false` always generates one. The same
+   * switch covers the incoming `traceparent`/`tracestate` (`false`: every request
+   * starts a new trace, as at the edge of a trusted network) and `X-Correlation-ID`.
+   */
   trustIncoming?: boolean;
   /** The longest incoming id kept. Default 128. */
   maxLength?: number;
