@@ -21,6 +21,7 @@ import { config } from "./config.ts";
 import { currentScope } from "./_storage.ts";
 import { formatEntry } from "./_format.ts";
 import { describeThrown } from "./_serialize.ts";
+import { writeConsole } from "./_console.ts";
 
 /** Fields of one call, written after the context's fields. */
 export type LogFields = Record<string, unknown>;
@@ -156,7 +157,10 @@ export function formatLine(
     if (internalFailureReported) return undefined;
     internalFailureReported = true;
     try {
-      console.error(`@ctx/request-context: a log line could not be written: ${describeThrown(e)}`);
+      writeConsole(
+        "error",
+        `@ctx/request-context: a log line could not be written: ${describeThrown(e)}`,
+      );
     } catch {
       // nothing left to report to
     }

@@ -20,6 +20,7 @@
  */
 
 import { describeThrown } from "./_serialize.ts";
+import { writeConsole } from "./_console.ts";
 
 /** A sink function: takes one finished line, without a trailing newline. */
 export type SinkFunction = (line: string) => unknown;
@@ -48,7 +49,7 @@ export type Sink = SinkFunction | SinkObject;
  * ```
  */
 export const consoleSink: SinkFunction = (line: string): void => {
-  console.log(line);
+  writeConsole("log", line);
 };
 
 /** Internal: a sink wrapped so that it never throws and never loses a line silently. */
@@ -59,7 +60,7 @@ export interface GuardedSink {
 
 function toStderr(line: string): void {
   try {
-    console.error(line);
+    writeConsole("error", line);
   } catch {
     // stderr is gone too: nothing is left to write to, and the caller must not see it
   }
