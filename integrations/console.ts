@@ -1,0 +1,130 @@
+/**
+ * Opt-in: `console.log/info/warn/error/debug` calls made during a request go
+ * through this module's logger, so code that only knows `console` (a
+ * third-party library, an old module) writes lines with the request's id.
+ * Outside a context the console behaves as before.
+ *
+ * @example
+ * ```ts
+ * import { runWithContext } from "@ctx/request-context";
+ * import { patchConsole } from "@ctx/request-context/console";
+ *
+ * const unpatch = patchConsole();
+ * runWithContext({ requestId: "r-1" }, () => {
+ *   console.warn("cache miss for %s", "user:42");
+ *   // {"timestamp":"…","level":"WARN","logger":"console","message":"cache miss for user:42","request_id":"r-1"}
+ * });
+ * console.log("outside a request: printed as before");
+ * unpatch();
+ * ```
+ *
+ * @module
+ */
+
+import { currentScope } from "../src/_storage.ts";
+import { config } from "../src/config.ts";
+import { LOG_LEVELS, type LogLevel } from "../src/levels.ts";
+import { emit } from "../src/logger.ts";
+import { type ConsoleMethodName, unpatchedConsole } from "../src/_console.ts";
+import { formatArgs } from "./_format_args.ts";
+
+/** Options of {@linkcode patchConsole}. */
+export interface PatchConsoleOptions {
+  /** The logger name of the lines. Default `"console"`. */
+  logger?: string;
+}
+
+/** The level each console method writes at. */
+const METHODS: Readonly<Record<ConsoleMethodName, LogLevel>> = {
+  debug: "DEBUG",
+  log: "INFO",
+  info: "INFO",
+  warn: "WARN",
+  error: "ERROR",
+};
+
+type ConsoleMethod = (...data: unknown[]) => void;
+
+/** The patches in force, innermost last; the originals are those of the first. */
+const patches: Record<ConsoleMethodName, ConsoleMethod>[] = [];
+/** Set while a routed call is being written: a console call from inside the sink goes straight out. */
+let writing = false;
+
+/**
+ * Replaces `console.log`, `info`, `warn`, `error` and `debug` so that a call
+ * made inside a context (a request, `runWithContext`, `withContext`) is written
+ * as one line of this module's logger: the arguments formatted as `console`
+ * formats them (`%s %d %i %f %j %o %O %c`, objects as JSON, errors with their
+ * stack) become the `message`, at `DEBUG` (`debug`), `INFO` (`log`, `info`),
+ * `WARN` or `ERROR`, and the configured level applies. A call outside any
+ * context goes to the original method unchanged. The module's own console
+ * sink keeps writing through the original methods, so nothing loops.
+ *
+ * Returns a function that puts back the methods it replaced (once; later calls
+ * do nothing). Patches stack: each undo removes its own, in any order.
+ *
+ * @example Third-party code that only knows console
+ * ```ts
+ * import { withRequestContext } from "@ctx/request-context";
+ * import { patchConsole } from "@ctx/request-context/console";
+ *
+ * patchConsole({ logger: "vendor" });
+ * const handler = withRequestContext(() => {
+ *   console.error("upstream said %d", 503); // a line with level ERROR and the request_id
+ *   return new Response("ok");
+ * });
+ * ```
+ */
+export function patchConsole(options?: PatchConsoleOptions): () => void {
+  const logger = typeof options?.logger === "string" ? options.logger : "console";
+  const target = console as unknown as Record<ConsoleMethodName, ConsoleMethod>;
+  if (patches.length === 0) {
+    for (const method of Object.keys(METHODS) as ConsoleMethodName[]) {
+      const original = target[method];
+      if (typeof original === "function") unpatchedConsole[method] = original;
+    }
+  }
+  const installed = {} as Record<ConsoleMethodName, ConsoleMethod>;
+  for (const method of Object.keys(METHODS) as ConsoleMethodName[]) {
+    const original = unpatchedConsole[method];
+    if (original === undefined) continue;
+    const level = METHODS[method];
+    installed[method] = function (this: unknown, ...data: unknown[]): void {
+      if (writing || currentScope() === undefined) {
+        original.apply(this ?? console, data);
+        return;
+      }
+      writing = true;
+      try {
+        const cfg = config();
+        if (LOG_LEVELS[level] >= cfg.threshold) {
+          emit(level, logger, undefined, formatArgs(data, cfg.safe), undefined);
+        }
+      } catch {
+        // the logger never throws; this only guards the formatting of hostile arguments
+      } finally {
+        writing = false;
+      }
+    };
+    target[method] = installed[method];
+  }
+  patches.push(installed);
+  let undone = false;
+  return () => {
+    if (undone) return;
+    undone = true;
+    const at = patches.indexOf(installed);
+    patches.splice(at, 1);
+    const outer = patches[patches.length - 1];
+    for (const method of Object.keys(installed) as ConsoleMethodName[]) {
+      // Someone patched over this one after it: leave theirs in place.
+      if (target[method] !== installed[method]) continue;
+      target[method] = outer?.[method] ?? unpatchedConsole[method]!;
+    }
+    if (patches.length === 0) {
+      for (const method of Object.keys(METHODS) as ConsoleMethodName[]) {
+        delete unpatchedConsole[method];
+      }
+    }
+  };
+}

@@ -1,0 +1,245 @@
+/**
+ * For LogTape (`@logtape/logtape`): {@linkcode contextLocalStorage} makes this
+ * module's request context LogTape's implicit context, so LogTape records carry
+ * `request_id` and the context fields in their `properties`, and LogTape's own
+ * `withContext` adds fields to this module's scope; {@linkcode logTapeSink}
+ * writes LogTape records as this module's lines. Nothing here imports LogTape:
+ * the types below are the shapes it uses.
+ *
+ * @example Both at once
+ * ```ts ignore
+ * import { configure, getLogger } from "@logtape/logtape";
+ * import { contextLocalStorage, logTapeSink } from "@ctx/request-context/logtape";
+ *
+ * await configure({
+ *   contextLocalStorage,
+ *   sinks: { json: logTapeSink() },
+ *   loggers: [{ category: ["app"], lowestLevel: "debug", sinks: ["json"] }],
+ * });
+ * getLogger(["app", "runs"]).info("Creating run {id}", { id: 42 });
+ * // {…,"level":"INFO","logger":"app.runs","message":"Creating run 42","request_id":"…","id":42}
+ * ```
+ *
+ * @module
+ */
+
+import { currentScope, mergedFields, rootScope, type Scope, storage } from "../src/_storage.ts";
+import { isSafeId, MAX_ID_LENGTH } from "../src/ids.ts";
+import { emit } from "../src/logger.ts";
+import type { LogLevel } from "../src/levels.ts";
+import { config } from "../src/config.ts";
+import { stringifySafe } from "../src/_serialize.ts";
+
+/** LogTape's implicit context: string keys are fields, symbol keys are LogTape's own state. */
+export type LogTapeStore = Record<string, unknown>;
+
+/** The shape of LogTape's `ContextLocalStorage`: an `AsyncLocalStorage`-like store. */
+export interface ContextLocalStorageLike {
+  /** Runs `callback` with `store` as the implicit context. */
+  run<R>(store: LogTapeStore, callback: () => R): R;
+  /** The implicit context here, or `undefined` outside any. */
+  getStore(): LogTapeStore | undefined;
+}
+
+/** What {@linkcode logTapeSink} reads of a LogTape `LogRecord`. */
+export interface LogTapeRecord {
+  /** The logger's category, such as `["app", "db"]`. */
+  readonly category: readonly string[];
+  /** `"trace" | "debug" | "info" | "warning" | "error" | "fatal"`. */
+  readonly level: string;
+  /** The message: text parts at even indices, the values put in at odd ones. */
+  readonly message: readonly unknown[];
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+  /** The record's properties: the implicit context, then the call's own. */
+  readonly properties: Record<string, unknown>;
+}
+
+/** The shape of a LogTape `Sink`. */
+export type LogTapeSink = (record: LogTapeRecord) => void;
+
+/** Options of {@linkcode logTapeSink}. */
+export interface LogTapeSinkOptions {
+  /** Joins the category into the line's `logger`. Default `"."`, as LogTape's JSON Lines formatter. */
+  categorySeparator?: string;
+}
+
+/** The store LogTape gets for a scope, rebuilt when the request's fields or id change. */
+interface StoreCache {
+  version: number;
+  requestId: string;
+  store: LogTapeStore;
+}
+const stores = new WeakMap<Scope, StoreCache>();
+/** LogTape's symbol-keyed state (category prefix, scoped configuration) given to `run`. */
+const symbolState = new WeakMap<Scope, Record<symbol, unknown>>();
+
+function storeOf(scope: Scope): LogTapeStore {
+  const root = scope.root;
+  const cached = stores.get(scope);
+  if (
+    cached !== undefined && cached.version === root.version && cached.requestId === root.requestId
+  ) {
+    return cached.store;
+  }
+  const store: LogTapeStore = { ...mergedFields(scope) };
+  // "-" means no request: LogTape records outside one carry no request_id, as before.
+  if (root.requestId !== "-") store.request_id = root.requestId;
+  for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) {
+    const state = symbolState.get(s);
+    if (state !== undefined) {
+      Object.assign(store, state);
+      break;
+    }
+  }
+  Object.freeze(store);
+  stores.set(scope, { version: root.version, requestId: root.requestId, store });
+  return store;
+}
+
+/**
+ * The request context as LogTape's implicit context: pass it as
+ * `contextLocalStorage` to LogTape's `configure`. `getStore()` gives the current
+ * `request_id` and context fields (and `undefined` outside any context), so
+ * every LogTape record made during a request carries them in `properties`.
+ * `run(store, fn)` is what LogTape's `withContext` calls: the fields it adds
+ * become a nested scope of this module, seen by `getLogger` lines too, and a
+ * different safe `request_id` starts a new root context with that id.
+ * Fields cannot be removed by `run`, only added or changed.
+ *
+ * @example
+ * ```ts ignore
+ * import { configure, getLogger, withContext } from "@logtape/logtape";
+ * import { contextLocalStorage } from "@ctx/request-context/logtape";
+ * import { getLogger as getContextLogger } from "@ctx/request-context";
+ *
+ * await configure({ contextLocalStorage, sinks: {}, loggers: [] });
+ * withContext({ tenant: "t-1" }, () => {
+ *   getLogger(["app"]).info("in LogTape");    // properties: { request_id, tenant: "t-1" }
+ *   getContextLogger("app").info("and here");  // a line with "tenant":"t-1"
+ * });
+ * ```
+ */
+export const contextLocalStorage: ContextLocalStorageLike = {
+  getStore(): LogTapeStore | undefined {
+    const scope = currentScope();
+    return scope === undefined ? undefined : storeOf(scope);
+  },
+  run<R>(store: LogTapeStore, callback: () => R): R {
+    const parent = currentScope();
+    const current = parent === undefined ? undefined : storeOf(parent);
+    const given: LogTapeStore = store !== null && typeof store === "object" ? store : {};
+    const fields: Record<string, unknown> = {};
+    let changed = false;
+    for (const key of Object.keys(given)) {
+      if (key === "request_id") continue;
+      const value = given[key];
+      if (current !== undefined && key in current && current[key] === value) continue;
+      fields[key] = value;
+      changed = true;
+    }
+    const rid = given.request_id;
+    let scope: Scope;
+    if (
+      typeof rid === "string" && rid !== parent?.root.requestId && isSafeId(rid, MAX_ID_LENGTH)
+    ) {
+      // Another request id: a new root, as runWithContext, carrying every field given.
+      const all: Record<string, unknown> = {};
+      for (const key of Object.keys(given)) if (key !== "request_id") all[key] = given[key];
+      scope = rootScope(rid, all);
+    } else {
+      const base = parent ?? rootScope("-");
+      scope = { root: base.root, parent: base, own: changed ? fields : undefined };
+    }
+    const symbols = Object.getOwnPropertySymbols(given);
+    if (symbols.length > 0) {
+      const state: Record<symbol, unknown> = {};
+      for (const sym of symbols) state[sym] = (given as Record<symbol, unknown>)[sym];
+      symbolState.set(scope, state);
+    }
+    return storage.run(scope, callback);
+  },
+};
+
+const LEVELS: Readonly<Record<string, LogLevel>> = {
+  trace: "DEBUG",
+  debug: "DEBUG",
+  info: "INFO",
+  warning: "WARN",
+  error: "ERROR",
+  fatal: "CRITICAL",
+};
+
+/** The message as LogTape's JSON Lines formatter renders it: values put in as JSON. */
+function messageText(parts: readonly unknown[]): string {
+  if (!Array.isArray(parts)) return String(parts);
+  if (parts.length === 1 && typeof parts[0] === "string") return parts[0];
+  const safe = config().safe;
+  let text = "";
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (i % 2 === 0) text += typeof part === "string" ? part : String(part);
+    else text += stringifySafe(part, safe) ?? "undefined";
+  }
+  return text;
+}
+
+/**
+ * A LogTape sink that writes each record as this module's line, through the
+ * configured formatter (format, preset, redaction) and sink: `logger` is the
+ * category joined with `"."`, levels map `trace`/`debug` to `DEBUG`, `warning`
+ * to `WARN` and `fatal` to `CRITICAL`, the time is the record's, and the
+ * record's properties become fields. Properties that are the context itself
+ * (from {@linkcode contextLocalStorage}) are not written twice. LogTape's
+ * `lowestLevel` decides what reaches the sink; `configureLogging`'s level does
+ * not apply here.
+ *
+ * @example
+ * ```ts ignore
+ * import { configure, getLogger } from "@logtape/logtape";
+ * import { configureLogging } from "@ctx/request-context";
+ * import { logTapeSink } from "@ctx/request-context/logtape";
+ *
+ * configureLogging({ preset: "ecs", redact: ["password"] });
+ * await configure({
+ *   sinks: { json: logTapeSink() },
+ *   loggers: [{ category: [], lowestLevel: "info", sinks: ["json"] }],
+ * });
+ * getLogger(["auth"]).warn("login failed", { user: "ann", password: "hunter2" });
+ * // {"@timestamp":"…","log.level":"WARN","log.logger":"auth",…,"password":"[REDACTED]"}
+ * ```
+ */
+export function logTapeSink(options?: LogTapeSinkOptions): LogTapeSink {
+  const separator = typeof options?.categorySeparator === "string"
+    ? options.categorySeparator
+    : ".";
+  return (record: LogTapeRecord): void => {
+    let level: LogLevel = "INFO";
+    let logger = "";
+    let message = "";
+    let extra: Record<string, unknown> | undefined;
+    let time: number | undefined;
+    try {
+      level = LEVELS[record.level] ?? "INFO";
+      const category = record.category;
+      logger = Array.isArray(category) ? category.join(separator) : String(category);
+      message = messageText(record.message);
+      time = Number.isFinite(record.timestamp) ? record.timestamp : undefined;
+      const properties = record.properties;
+      const scope = currentScope();
+      const context = scope === undefined ? undefined : storeOf(scope);
+      if (properties !== null && typeof properties === "object") {
+        for (const key of Object.keys(properties)) {
+          const value = properties[key];
+          // The core writes the context itself; an equal property would be a copy.
+          if (context !== undefined && key in context && context[key] === value) continue;
+          (extra ??= {})[key] = value;
+        }
+      }
+    } catch (e) {
+      // A hostile record still gives a line, with what could be read and why the rest could not.
+      (extra ??= {}).record_error = e;
+    }
+    emit(level, logger, undefined, message, extra, time);
+  };
+}
