@@ -33,6 +33,8 @@ export async function bundle(entry: string): Promise<string> {
 export interface WorkerOptions {
   /** Compatibility flags, such as `["nodejs_als"]`. */
   flags: string[];
+  /** Compatibility date; {@linkcode COMPATIBILITY_DATE} when absent. */
+  compatibilityDate?: string;
   /** Receives everything workerd prints (stdout and stderr); printed through when absent. */
   onOutput?: (text: string) => void;
 }
@@ -42,7 +44,7 @@ export async function startWorker(script: string, options: WorkerOptions): Promi
   const { onOutput } = options;
   const mf = new Miniflare({
     modules: [{ type: "ESModule", path: "worker.js", contents: script }],
-    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityDate: options.compatibilityDate ?? COMPATIBILITY_DATE,
     compatibilityFlags: options.flags,
     host: "127.0.0.1",
     port: 0,

@@ -6,8 +6,11 @@
 import assert from "node:assert/strict";
 import { type Counts, runCases } from "./runner.ts";
 import { suite } from "./suite.ts";
-import { startWorker } from "./workerd.ts";
+import { readFileSync } from "node:fs";
+import { bundle, startWorker } from "./workerd.ts";
 import { get } from "./client.ts";
+
+const EXAMPLE_DIR = "examples/cloudflare_worker";
 
 /**
  * Without `nodejs_als` or `nodejs_compat` the Worker must fail at startup,
@@ -52,8 +55,44 @@ async function defaultSink(script: string): Promise<void> {
 }
 
 /**
+ * examples/cloudflare_worker runs with the date and flags of its own
+ * wrangler.jsonc, and its `ctx.waitUntil` work logs with the request's id.
+ */
+async function example(): Promise<void> {
+  const jsonc = readFileSync(`${EXAMPLE_DIR}/wrangler.jsonc`, "utf8");
+  const config = JSON.parse(jsonc.replace(/^\s*\/\/.*$/gm, ""));
+  let output = "";
+  const worker = await startWorker(await bundle(`${EXAMPLE_DIR}/${config.main}`), {
+    flags: config.compatibility_flags,
+    compatibilityDate: config.compatibility_date,
+    onOutput: (text) => (output += text),
+  });
+  try {
+    const target = { runtime: "workerd", adapter: "fetch" as const, baseUrl: worker.url };
+    const res = await get(target, "/runs/42", "example-1");
+    assert.deepEqual(await res.json(), { run_id: "42" });
+    assert.equal(res.headers.get("X-Request-ID"), "example-1");
+    // One entry per log call: a JSON line, or (for an object) workerd's multi-line rendering.
+    const entries = () => output.split(/\n(?=\{)/);
+    const audits = () => entries().filter((e) => e.includes("Audit entry written"));
+    const deadline = Date.now() + 5_000;
+    while (audits().length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const lines = audits();
+    assert.equal(lines.length, 2, output);
+    const own = /request_id["']?:\s*["']example-1["']/;
+    assert.equal(lines.filter((l) => own.test(l)).length, 1, lines.join("\n"));
+    assert.equal(lines.filter((l) => /started_by["']?:\s*["']example-1["']/.test(l)).length, 1);
+  } finally {
+    await worker.close();
+  }
+}
+
+/**
  * The workerd-only groups: the whole suite again under `nodejs_compat` (what
- * Hono's Workers templates set), the missing-flag check and the default sink.
+ * Hono's Workers templates set), the missing-flag check, the default sink and
+ * the example Worker.
  */
 export function workerdGroups(
   fetchScript: string,
@@ -83,6 +122,10 @@ export function workerdGroups(
         }, {
           name: "the default sink hands console.log an object, which Workers Logs indexes",
           run: () => defaultSink(consoleScript),
+        }, {
+          name:
+            "examples/cloudflare_worker runs with its wrangler.jsonc; waitUntil work keeps the id",
+          run: example,
         }]),
     },
   ];
