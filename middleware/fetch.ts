@@ -49,5 +49,11 @@ export function withRequestContext<A extends unknown[]>(
 ): (request: Request, ...rest: A) => Promise<Response> {
   const o = resolveOptions(options);
   return (request: Request, ...rest: A) =>
-    handleRequest(request, o, () => handler(request, ...rest));
+    handleRequest(request, o, () => handler(request, ...rest), () => rest.find(hasWaitUntil));
+}
+
+/** Workers' `ctx` (the third argument): the one that can keep a flush of the logs alive. */
+function hasWaitUntil(arg: unknown): boolean {
+  return typeof arg === "object" && arg !== null &&
+    typeof (arg as { waitUntil?: unknown }).waitUntil === "function";
 }

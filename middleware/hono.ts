@@ -43,6 +43,8 @@ export interface HonoContextLike {
   readonly error?: Error | undefined;
   /** Sets a variable; the middleware sets `requestId`. */
   set(key: "requestId", value: string): void;
+  /** Workers' `ExecutionContext` (Hono's getter throws outside Workers); a buffered sink's flush is handed to its `waitUntil`. */
+  readonly executionCtx?: unknown;
 }
 
 /**
@@ -83,7 +85,7 @@ export function requestContext(
       await next();
       if (c.error !== undefined) reportError(c.error);
       return c.res;
-    });
+    }, () => c.executionCtx);
     if (response !== c.res) c.res = response;
   };
 }

@@ -5,6 +5,7 @@
 import type { RequestContextOptions } from "./options.ts";
 import { currentGenerator, isSafeId, type RequestIdGenerator, safeGenerate } from "./ids.ts";
 import { getLogger, type Logger } from "./logger.ts";
+import { config } from "./config.ts";
 import { rootScope, type Scope, storage } from "./_storage.ts";
 import { intakeTrace } from "./_trace.ts";
 
@@ -55,10 +56,27 @@ export function handleRequest(
   request: Request,
   o: ResolvedOptions,
   inner: Inner,
+  host?: () => unknown,
 ): Promise<Response> {
   const scope = rootScope(intakeId(request, o));
   intakeTrace(request, scope.root, o.trust, o.maxLength);
-  return storage.run(scope, () => run(request, o, scope, inner));
+  return storage.run(scope, () => run(request, o, scope, inner, host));
+}
+
+/**
+ * Flushes a sink that asks for it after each request (a buffered sink), handing
+ * the promise to `waitUntil` of what `host` returns (Workers' `ctx`), if it has one.
+ */
+function flushAtEnd(host: (() => unknown) | undefined): void {
+  const sink = config().sink;
+  if (!sink.flushOnRequestEnd) return;
+  const done = sink.flush();
+  try {
+    const ctx = host?.() as { waitUntil?: unknown } | undefined;
+    if (typeof ctx?.waitUntil === "function") ctx.waitUntil(done);
+  } catch {
+    // no ExecutionContext (Hono outside Workers throws here): the flush runs anyway
+  }
 }
 
 async function run(
@@ -66,6 +84,7 @@ async function run(
   o: ResolvedOptions,
   scope: Scope,
   inner: Inner,
+  host: (() => unknown) | undefined,
 ): Promise<Response> {
   const method = request.method;
   const path = pathOf(request.url);
@@ -92,6 +111,7 @@ async function run(
       { method, path, status_code: status, duration_ms },
     );
   }
+  flushAtEnd(host);
   return response;
 }
 

@@ -31,6 +31,12 @@ export interface SinkObject {
   write(line: string): unknown;
   /** Writes out whatever the sink holds. */
   flush?(): unknown;
+  /**
+   * When `true`, the HTTP adapters call `flush()` after each request's finish line
+   * (handing the promise to `ctx.waitUntil` on Cloudflare Workers), as
+   * {@linkcode bufferedSink} does. Default `false`.
+   */
+  readonly flushOnRequestEnd?: boolean;
 }
 
 /** Where log lines go: a function or an object with `write`. */
@@ -55,7 +61,10 @@ export const consoleSink: SinkFunction = (line: string): void => {
 /** Internal: a sink wrapped so that it never throws and never loses a line silently. */
 export interface GuardedSink {
   write(line: string): void;
+  /** Waits for the writes still in flight (async sinks), then the sink's own `flush()`. */
   flush(): Promise<void>;
+  /** Whether the HTTP core flushes after each request (`SinkObject.flushOnRequestEnd`). */
+  readonly flushOnRequestEnd: boolean;
 }
 
 function toStderr(line: string): void {
@@ -83,23 +92,49 @@ export function guardSink(sink: Sink): GuardedSink {
     }
     if (line !== undefined) toStderr(line);
   };
+  // Async writes still in flight, so that flush() (and so shutdown) waits for them.
+  const pending = new Set<Promise<void>>();
+  // A sink that logs through the logger would call itself: such lines go to stderr.
+  let writing = false;
+  let flushOnRequestEnd = false;
+  try {
+    flushOnRequestEnd = typeof sink === "object" && sink !== null &&
+      sink.flushOnRequestEnd === true;
+  } catch {
+    // a hostile getter: no per-request flush
+  }
   return {
     write(line: string): void {
+      if (writing) return toStderr(line);
+      writing = true;
       try {
         const result = target.write(line);
-        if (isPromise(result)) result.then(undefined, (e) => fail(e, line));
+        if (isPromise(result)) {
+          // Promise.resolve: a thenable that calls back at once still settles later.
+          const done: Promise<void> = Promise.resolve(result).then(
+            () => void pending.delete(done),
+            (e) => {
+              pending.delete(done);
+              fail(e, line);
+            },
+          );
+          pending.add(done);
+        }
       } catch (e) {
         fail(e, line);
+      } finally {
+        writing = false;
       }
     },
     async flush(): Promise<void> {
-      if (typeof target.flush !== "function") return;
+      while (pending.size > 0) await Promise.all(pending);
       try {
-        await target.flush();
+        if (typeof target.flush === "function") await target.flush();
       } catch (e) {
         fail(e, undefined);
       }
     },
+    flushOnRequestEnd,
   };
 }
 

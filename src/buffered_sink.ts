@@ -1,0 +1,192 @@
+/**
+ * A buffered sink: lines are held in memory and handed to a target in batches,
+ * so a busy server makes one write per batch instead of one per line, and a slow
+ * target does not slow the code that logs.
+ *
+ * A line accepted is a line written: the buffer is written out when it holds
+ * `maxLines` lines or `maxBytes` characters, `flushIntervalMs` after its first
+ * line, after each HTTP request (the adapters call `flush()` after the finish
+ * line, and hand the promise to `ctx.waitUntil` on Cloudflare Workers), on
+ * `flushLogs()`, and when the process ends (`unload` and `beforeunload` on Deno,
+ * `beforeExit` and `exit` on Node and Bun). The timer never keeps a process alive.
+ *
+ * @example Batches to stdout
+ * ```ts
+ * import { bufferedSink, configureLogging, consoleSink, flushLogs, getLogger } from "@ctx/request-context";
+ *
+ * configureLogging({ sink: bufferedSink(consoleSink, { maxLines: 500, flushIntervalMs: 200 }) });
+ * getLogger("app").info("buffered");
+ * await flushLogs(); // written now
+ * ```
+ *
+ * @module
+ */
+
+import { guardSink, type Sink, type SinkObject } from "./sinks.ts";
+
+/** Options of {@linkcode bufferedSink}. Every one has a default. */
+export interface BufferedSinkOptions {
+  /** Write the buffer out once it holds this many lines. Default 1000. */
+  maxLines?: number;
+  /** Write the buffer out once its lines add up to this many characters. Default 1 MiB (1048576). */
+  maxBytes?: number;
+  /** Write the buffer out this long after its first line; `0` for no timer. Default 1000. */
+  flushIntervalMs?: number;
+  /** Let the HTTP adapters flush after each request's finish line. Default `true`. */
+  flushOnRequestEnd?: boolean;
+  /** Write the buffer out when the process ends (see the module notes). Default `true`. */
+  flushOnExit?: boolean;
+}
+
+/** What {@linkcode bufferedSink} returns: a sink object with `flush` and `close`. */
+export interface BufferedSink extends SinkObject {
+  /** Takes one line into the buffer (or writes the buffer out when it is full). */
+  write(line: string): void;
+  /** Writes the buffer out and waits until the target has taken it. Never rejects. */
+  flush(): Promise<void>;
+  /** Whether the HTTP adapters flush after each request. */
+  readonly flushOnRequestEnd: boolean;
+  /** The number of lines held now. */
+  readonly size: number;
+  /**
+   * Writes the buffer out, stops the timer and removes the exit hooks. Lines
+   * written afterwards go straight to the target, unbuffered. Never rejects.
+   */
+  close(): Promise<void>;
+}
+
+interface ProcessLike {
+  on?(event: string, listener: () => void): unknown;
+  off?(event: string, listener: () => void): unknown;
+}
+
+interface DenoLike {
+  unrefTimer?(id: number): void;
+}
+
+/**
+ * A sink that buffers lines and hands them to `target` in batches: one string
+ * of lines joined by `"\n"` (no trailing newline), so a target that writes a
+ * line and a newline writes the batch correctly. `target` is a sink like any
+ * other (a function or an object with `write` and an optional `flush`); if it
+ * fails, its error is reported once on stderr and the batch goes to stderr.
+ *
+ * On Cloudflare Workers, where each `console.log` call is one log entry, give it
+ * a target that ships batches (a `fetch` to a log service) rather than the
+ * console, or keep the default unbuffered sink.
+ *
+ * @example A file, written in batches
+ * ```ts ignore
+ * import { bufferedSink, configureLogging } from "@ctx/request-context";
+ *
+ * const file = await Deno.open("app.log", { append: true, create: true });
+ * const encoder = new TextEncoder();
+ * configureLogging({
+ *   sink: bufferedSink((batch) => file.writeSync(encoder.encode(batch + "\n"))),
+ * });
+ * ```
+ */
+export function bufferedSink(target: Sink, options: BufferedSinkOptions = {}): BufferedSink {
+  const maxLines = positive(options.maxLines, 1000);
+  const maxBytes = positive(options.maxBytes, 1 << 20);
+  const interval = options.flushIntervalMs === 0 ? 0 : positive(options.flushIntervalMs, 1000);
+  const inner = guardSink(target);
+  let lines: string[] = [];
+  let bytes = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  /** Hands the buffer to the target now, synchronously (the target may finish later). */
+  const drain = (): void => {
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (lines.length === 0) return;
+    const batch = lines.length === 1 ? lines[0] : lines.join("\n");
+    lines = [];
+    bytes = 0;
+    inner.write(batch);
+  };
+  const flush = (): Promise<void> => {
+    drain();
+    return inner.flush();
+  };
+  const unhook = options.flushOnExit === false ? () => {} : hookExit(drain, flush);
+
+  return {
+    write(line: string): void {
+      if (closed) return inner.write(line);
+      lines.push(line);
+      bytes += line.length + 1;
+      if (lines.length >= maxLines || bytes >= maxBytes) drain();
+      else if (timer === undefined && interval > 0) timer = unrefTimeout(drain, interval);
+    },
+    flush,
+    flushOnRequestEnd: options.flushOnRequestEnd ?? true,
+    get size(): number {
+      return lines.length;
+    },
+    close(): Promise<void> {
+      closed = true;
+      unhook();
+      return flush();
+    },
+  };
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return typeof value === "number" && value > 0 ? value : fallback;
+}
+
+/** A timeout that does not keep the process (Deno, Node, Bun) alive. */
+function unrefTimeout(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+  const id = setTimeout(fn, ms);
+  try {
+    if (typeof id === "number") {
+      (globalThis as { Deno?: DenoLike }).Deno?.unrefTimer?.(id);
+    } else {
+      (id as { unref?(): void }).unref?.();
+    }
+  } catch {
+    // a runtime without unref: the timer is short and fires once
+  }
+  return id;
+}
+
+/**
+ * Writes the buffer out when the process ends; returns a function that removes
+ * the hooks. `unload` and `exit` allow only synchronous work: `drain` hands the
+ * batch to the target at once, which is enough for a synchronous target.
+ */
+function hookExit(drain: () => void, flush: () => Promise<void>): () => void {
+  try {
+    const g = globalThis as {
+      Deno?: unknown;
+      process?: ProcessLike;
+      addEventListener?(type: string, listener: () => void): void;
+      removeEventListener?(type: string, listener: () => void): void;
+    };
+    if (g.Deno !== undefined && typeof g.addEventListener === "function") {
+      g.addEventListener("beforeunload", drain);
+      g.addEventListener("unload", drain);
+      return () => {
+        g.removeEventListener?.("beforeunload", drain);
+        g.removeEventListener?.("unload", drain);
+      };
+    }
+    const proc = g.process;
+    if (proc !== undefined && typeof proc.on === "function") {
+      const beforeExit = () => void flush();
+      proc.on("beforeExit", beforeExit);
+      proc.on("exit", drain);
+      return () => {
+        proc.off?.("beforeExit", beforeExit);
+        proc.off?.("exit", drain);
+      };
+    }
+  } catch {
+    // no way to hear about the end: flushLogs() and the per-request flush remain
+  }
+  return () => {};
+}
