@@ -7,6 +7,7 @@
 
 import type { LogLevel } from "./levels.ts";
 import { mergedFields, type Scope } from "./_storage.ts";
+import type { SpanIds } from "./_trace.ts";
 import {
   describeThrown,
   isRedacted,
@@ -28,6 +29,8 @@ export interface Entry {
   scope: Scope | undefined;
   bound: Record<string, unknown> | undefined;
   extra: Record<string, unknown> | undefined;
+  /** The active OpenTelemetry span, whose ids replace the context's trace fields in this line. */
+  span?: SpanIds | undefined;
 }
 
 /** What the formatter needs of the configuration; its identity keys the scope caches. */
@@ -276,16 +279,29 @@ interface ContextCache {
 }
 
 function contextFor(entry: Entry, cfg: FormatConfig, base: ReadonlySet<string>): ContextCache {
+  if (entry.span !== undefined) return spanContextFor(entry, entry.span, cfg, base);
   const scope = entry.scope;
   if (scope === undefined) return prepare(cfg).empty;
   const key = scope.root.version;
   const cached = scope.rendered as ContextCache | undefined;
   if (cached !== undefined && scope.renderKey === cfg && scope.renderVersion === key) return cached;
+  const fresh = renderContext(mergedFields(scope), cfg, base);
+  scope.rendered = fresh;
+  scope.renderKey = cfg;
+  scope.renderVersion = key;
+  return fresh;
+}
+
+function renderContext(
+  fields: Record<string, unknown> | undefined,
+  cfg: FormatConfig,
+  base: ReadonlySet<string>,
+): ContextCache {
   const enc = cfg.format === "json" ? JSON_ENCODING : LOGFMT_ENCODING;
   const taken = new Taken(base);
   const out: Rendered = { pairs: [], top: [] };
   renderFields(
-    mergedFields(scope),
+    fields,
     cfg.format === "json" ? cfg.preset : "default",
     cfg.safe,
     enc,
@@ -293,11 +309,46 @@ function contextFor(entry: Entry, cfg: FormatConfig, base: ReadonlySet<string>):
     out,
     true,
   );
-  const fresh = { pairs: out.pairs.join(""), top: out.top.join(""), taken: taken.all() };
-  scope.rendered = fresh;
-  scope.renderKey = cfg;
-  scope.renderVersion = key;
-  return fresh;
+  return { pairs: out.pairs.join(""), top: out.top.join(""), taken: taken.all() };
+}
+
+/** The context fields of a line: the scope's, with an active OpenTelemetry span's ids in place. */
+function contextFields(entry: Entry): Record<string, unknown> | undefined {
+  const fields = entry.scope === undefined ? undefined : mergedFields(entry.scope);
+  const span = entry.span;
+  if (span === undefined || (fields !== undefined && fields.span_id === span.spanId)) return fields;
+  // The context's parent_span_id is the parent of its own span, not of this one: left out.
+  const { parent_span_id: _, ...rest } = fields ?? {};
+  rest.trace_id = span.traceId;
+  rest.span_id = span.spanId;
+  rest.trace_flags = span.traceFlags;
+  return rest;
+}
+
+/** The context rendered with an active span, cached per scope until the span or fields change. */
+const spanRendered = new WeakMap<
+  Scope,
+  { cfg: FormatConfig; version: number; key: string; ctx: ContextCache }
+>();
+
+function spanContextFor(
+  entry: Entry,
+  span: SpanIds,
+  cfg: FormatConfig,
+  base: ReadonlySet<string>,
+): ContextCache {
+  const scope = entry.scope;
+  const key = `${span.traceId}-${span.spanId}-${span.traceFlags}`;
+  if (scope !== undefined) {
+    const cached = spanRendered.get(scope);
+    if (
+      cached !== undefined && cached.cfg === cfg && cached.version === scope.root.version &&
+      cached.key === key
+    ) return cached.ctx;
+  }
+  const ctx = renderContext(contextFields(entry), cfg, base);
+  if (scope !== undefined) spanRendered.set(scope, { cfg, version: scope.root.version, key, ctx });
+  return ctx;
 }
 
 /** Per-configuration constants: reserved names and the rendered service fields. */
@@ -375,9 +426,7 @@ function build(entry: Entry, cfg: FormatConfig, cap: number | undefined): string
     marker = enc.pair(taken.claim("truncated"), "true");
     const bare = assemble(entry, cfg, p, message, logger, "", marker).length;
     own = { pairs: [], top: [], left: cfg.maxLineLength - bare };
-    if (entry.scope !== undefined) {
-      renderFields(mergedFields(entry.scope), preset, cfg.safe, enc, taken, own, true);
-    }
+    renderFields(contextFields(entry), preset, cfg.safe, enc, taken, own, true);
     ctx = { pairs: own.pairs.join(""), top: own.top.join(""), taken: p.reserved };
     own.pairs = [];
   }

@@ -19,6 +19,7 @@
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
 import { config } from "./config.ts";
 import { currentScope } from "./_storage.ts";
+import { activeSpan } from "./_trace.ts";
 import { formatEntry } from "./_format.ts";
 import { describeThrown } from "./_serialize.ts";
 import { writeConsole } from "./_console.ts";
@@ -152,6 +153,7 @@ export function formatLine(
       scope,
       bound,
       extra,
+      span: activeSpan(),
     }, config());
   } catch (e) {
     if (internalFailureReported) return undefined;
