@@ -43,6 +43,7 @@ export { LOG_LEVELS, type LogLevel } from "./src/levels.ts";
 export { generateRequestId, isSafeId, type RequestIdGenerator } from "./src/ids.ts";
 export { consoleSink, type Sink, type SinkFunction, type SinkObject } from "./src/sinks.ts";
 export { type BufferedSink, bufferedSink, type BufferedSinkOptions } from "./src/buffered_sink.ts";
+export { type FdSink, fdSink } from "./src/fd_sink.ts";
 export type { RequestContextOptions } from "./src/options.ts";
 export { type FetchHandler, withRequestContext } from "./middleware/fetch.ts";
 export { setTraceContext } from "./src/trace.ts";
