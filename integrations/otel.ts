@@ -24,8 +24,8 @@
  * @module
  */
 
-import { setSpanSource, type SpanIds, spanSource } from "./src/_trace.ts";
-import { isSpanId, isTraceId, parseTracestate } from "./src/traceparent.ts";
+import { setSpanSource, type SpanIds, spanSource } from "../src/_trace.ts";
+import { isSpanId, isTraceId, parseTracestate } from "../src/traceparent.ts";
 
 /** The part of an OpenTelemetry `SpanContext` this module reads. */
 export interface SpanContextLike {

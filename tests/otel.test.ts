@@ -17,7 +17,7 @@ import {
   setTraceContext,
   withRequestContext,
 } from "../mod.ts";
-import { useOpenTelemetry } from "../otel.ts";
+import { useOpenTelemetry } from "../integrations/otel.ts";
 import { capture, type Line, serve } from "./_helpers.ts";
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736";
