@@ -80,32 +80,45 @@ export type StopOpenTelemetry = () => void;
  */
 export function useOpenTelemetry(api: OpenTelemetryApiLike): StopOpenTelemetry {
   const trace = api.trace;
+  // One SpanIds per span context (immutable in OpenTelemetry), so that the lines of
+  // one span reuse its rendering; `null` remembers an invalid one.
+  const seen = new WeakMap<SpanContextLike, SpanIds | null>();
   const source = (): SpanIds | undefined => {
     const span = trace.getActiveSpan();
     if (span === undefined) return undefined;
     const sc = span.spanContext();
-    const traceId = sc.traceId;
-    const spanId = sc.spanId;
-    if (!isTraceId(traceId) || !isSpanId(spanId)) return undefined;
-    // Only the flag bits the W3C spec defines are kept (sampled, random), as it asks.
-    const flags = typeof sc.traceFlags === "number" ? sc.traceFlags & 0x03 : 0;
-    return {
-      traceId,
-      spanId,
-      traceFlags: `0${flags}`,
-      // Read only when a call is sent on, never for a log line.
-      get tracestate(): string | undefined {
-        try {
-          const state = sc.traceState;
-          return state === undefined ? undefined : parseTracestate(state.serialize());
-        } catch {
-          return undefined;
-        }
-      },
-    };
+    if (sc === null || typeof sc !== "object") return undefined;
+    let ids = seen.get(sc);
+    if (ids === undefined) {
+      ids = toSpanIds(sc) ?? null;
+      seen.set(sc, ids);
+    }
+    return ids ?? undefined;
   };
   setSpanSource(source);
   return () => {
     if (spanSource === source) setSpanSource(undefined);
+  };
+}
+
+function toSpanIds(sc: SpanContextLike): SpanIds | undefined {
+  const traceId = sc.traceId;
+  const spanId = sc.spanId;
+  if (!isTraceId(traceId) || !isSpanId(spanId)) return undefined;
+  // Only the flag bits the W3C spec defines are kept (sampled, random), as it asks.
+  const flags = typeof sc.traceFlags === "number" ? sc.traceFlags & 0x03 : 0;
+  return {
+    traceId,
+    spanId,
+    traceFlags: `0${flags}`,
+    // Read only when a call is sent on, never for a log line.
+    get tracestate(): string | undefined {
+      try {
+        const state = sc.traceState;
+        return state === undefined ? undefined : parseTracestate(state.serialize());
+      } catch {
+        return undefined;
+      }
+    },
   };
 }

@@ -325,10 +325,13 @@ function contextFields(entry: Entry): Record<string, unknown> | undefined {
   return rest;
 }
 
-/** The context rendered with an active span, cached per scope until the span or fields change. */
+/**
+ * The context rendered with an active span, cached per scope until the span (the
+ * same `SpanIds` object: the `./otel` source hands out one per span) or fields change.
+ */
 const spanRendered = new WeakMap<
   Scope,
-  { cfg: FormatConfig; version: number; key: string; ctx: ContextCache }
+  { cfg: FormatConfig; version: number; span: SpanIds; ctx: ContextCache }
 >();
 
 function spanContextFor(
@@ -338,16 +341,15 @@ function spanContextFor(
   base: ReadonlySet<string>,
 ): ContextCache {
   const scope = entry.scope;
-  const key = `${span.traceId}-${span.spanId}-${span.traceFlags}`;
   if (scope !== undefined) {
     const cached = spanRendered.get(scope);
     if (
-      cached !== undefined && cached.cfg === cfg && cached.version === scope.root.version &&
-      cached.key === key
+      cached !== undefined && cached.span === span && cached.cfg === cfg &&
+      cached.version === scope.root.version
     ) return cached.ctx;
   }
   const ctx = renderContext(contextFields(entry), cfg, base);
-  if (scope !== undefined) spanRendered.set(scope, { cfg, version: scope.root.version, key, ctx });
+  if (scope !== undefined) spanRendered.set(scope, { cfg, version: scope.root.version, span, ctx });
   return ctx;
 }
 
