@@ -39,6 +39,8 @@ export interface HonoContextLike {
   readonly req: { readonly raw: Request };
   /** The response so far. */
   res: Response;
+  /** Whether a response was set: a handler that returned none leaves it `false`. */
+  readonly finalized?: boolean;
   /** The error the app's `onError` answered, if any. */
   readonly error?: Error | undefined;
   /** Sets a variable; the middleware sets `requestId`. */
@@ -84,7 +86,13 @@ export function requestContext(
       c.set("requestId", requestId);
       await next();
       if (c.error !== undefined) reportError(c.error);
-      return c.res;
+      const res: unknown = c.finalized === false ? undefined : c.res;
+      if (!(res instanceof Response)) {
+        // The handler returned no Response (or something else): drop what Hono holds, so
+        // the shared path's logged 500 replaces it whole instead of Hono failing later.
+        (c as { res: unknown }).res = undefined;
+      }
+      return res as Response;
     }, () => c.executionCtx);
     if (response !== c.res) c.res = response;
   };
