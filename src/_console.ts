@@ -10,9 +10,9 @@ type ConsoleMethod = (...data: unknown[]) => void;
 /** The methods saved by `patchConsole`, while it is in force; empty otherwise. */
 export const unpatchedConsole: Partial<Record<ConsoleMethodName, ConsoleMethod>> = {};
 
-/** Writes `text` with the console's `method` as it was before any patch. */
-export function writeConsole(method: "log" | "error", text: string): void {
+/** Writes `data` with the console's `method` as it was before any patch. */
+export function writeConsole(method: "log" | "error", data: unknown): void {
   const original = unpatchedConsole[method];
-  if (original !== undefined) original.call(console, text);
-  else console[method](text);
+  if (original !== undefined) original.call(console, data);
+  else console[method](data);
 }

@@ -44,8 +44,9 @@ export type Sink = SinkFunction | SinkObject;
 
 /**
  * The default sink: one `console.log` call per line. On Deno, Bun and Node that is
- * a line on stdout; on Cloudflare Workers it is a log entry that Workers Logs
- * parses as JSON.
+ * a line on stdout. On Cloudflare Workers a JSON line is passed to `console.log`
+ * as an object, because Workers Logs indexes the fields of a logged object but
+ * stores a logged string whole, as its `message`.
  *
  * @example
  * ```ts
@@ -55,8 +56,29 @@ export type Sink = SinkFunction | SinkObject;
  * ```
  */
 export const consoleSink: SinkFunction = (line: string): void => {
+  if (onWorkers() && line.startsWith("{")) {
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      record = line; // not one JSON object (a cut line): keep the text
+    }
+    writeConsole("log", record);
+    return;
+  }
   writeConsole("log", line);
 };
+
+let workers: boolean | undefined;
+
+/** Whether this is Cloudflare Workers (workerd), where the console takes objects. */
+function onWorkers(): boolean {
+  if (workers === undefined) {
+    const nav = (globalThis as { navigator?: { userAgent?: unknown } }).navigator;
+    workers = nav?.userAgent === "Cloudflare-Workers";
+  }
+  return workers;
+}
 
 /** Internal: a sink wrapped so that it never throws and never loses a line silently. */
 export interface GuardedSink {
