@@ -81,6 +81,15 @@ function conformanceCounts({ code, output }) {
   return { passed, failed };
 }
 
+/** Counts from bench/run.mjs's closing line `[bench] N passed, M failed`. */
+function benchCounts({ code, output }) {
+  const m = [...output.matchAll(/^\[bench\] (\d+) passed, (\d+) failed$/gm)].pop();
+  if (!m) return { passed: 0, failed: 1, note: `no bench summary (exit code ${code})` };
+  const counts = { passed: Number(m[1]), failed: Number(m[2]) };
+  if (code !== 0 && counts.failed === 0) return { ...counts, failed: 1, note: `exit code ${code}` };
+  return counts;
+}
+
 function version(file, args = ["--version"]) {
   const out = spawnSync(file, args, { encoding: "utf8", env }).stdout ?? "";
   return out.split("\n")[0].trim() || "unknown";
@@ -115,6 +124,16 @@ const runtimes = [
   {
     name: `node ${process.version}`,
     steps: [{ label: "conformance", command: [...tsx, "tests/conformance/run_node.ts"] }],
+  },
+  {
+    // A few iterations of every benchmark (bench/run.mjs --smoke), so that they keep working;
+    // one count per benchmark script.
+    name: "benchmarks (smoke)",
+    steps: [{
+      label: "bench:smoke",
+      command: ["node", "bench/run.mjs", "--smoke"],
+      counts: benchCounts,
+    }],
   },
 ];
 

@@ -1,0 +1,18 @@
+// The server of the HTTP benchmark: `bare` or `module` (withRequestContext, access lines to
+// /dev/null through fdSink). Prints `LISTENING <port>` once it listens on 127.0.0.1.
+import { configureLogging, fdSink, withRequestContext } from "../mod.ts";
+
+const mode = Deno.args[0];
+const handler = (): Response => new Response("ok");
+let serve: (request: Request) => Response | Promise<Response> = handler;
+if (mode === "module") {
+  configureLogging({ level: "INFO", sink: fdSink("/dev/null") });
+  serve = withRequestContext(handler);
+} else if (mode !== "bare") {
+  throw new Error(`usage: http_server.ts bare|module, not ${mode}`);
+}
+Deno.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  onListen: ({ port }) => console.log(`LISTENING ${port}`),
+}, serve);
