@@ -102,6 +102,12 @@ const runtimes = [
     steps: [
       { label: "deno task test", command: ["deno", "task", "test"], counts: denoTestCounts },
       {
+        // Deno's built-in OpenTelemetry starts only when OTEL_DENO is set before Deno starts.
+        label: "deno task test:otel-deno",
+        command: ["deno", "task", "test:otel-deno"],
+        counts: denoTestCounts,
+      },
+      {
         label: "conformance",
         command: [
           "deno",
