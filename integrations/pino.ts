@@ -89,6 +89,29 @@ function loggerKeys(logger: PinoLoggerLike): ReadonlySet<string> {
   return keys;
 }
 
+/** Sets `key` on `out`, as `extra_<key>` while the line already has that name. */
+function put(
+  out: Record<string, unknown>,
+  key: string,
+  value: unknown,
+  taken: ReadonlySet<string>,
+  own: object,
+): void {
+  let name = key;
+  while (taken.has(name) || Object.hasOwn(own, name) || Object.hasOwn(out, name)) {
+    name = `extra_${name}`;
+  }
+  // A field named __proto__ stays data, never the object's prototype.
+  if (name === "__proto__") {
+    Object.defineProperty(out, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else out[name] = value;
+}
+
 /**
  * A pino `mixin`: during a request it returns `request_id` and the context
  * fields, which pino merges into the line; outside any context it returns `{}`.
@@ -121,16 +144,9 @@ export const contextMixin: PinoMixin = (
   if (scope === undefined) return {};
   const taken = loggerKeys(logger);
   const own = mergeObject !== null && typeof mergeObject === "object" ? mergeObject : {};
-  const out: Record<string, unknown> = Object.create(null);
-  const put = (key: string, value: unknown): void => {
-    let name = key;
-    while (taken.has(name) || Object.hasOwn(own, name) || Object.hasOwn(out, name)) {
-      name = `extra_${name}`;
-    }
-    out[name] = value;
-  };
-  put("request_id", scope.root.requestId);
+  const out: Record<string, unknown> = {};
+  put(out, "request_id", scope.root.requestId, taken, own);
   const fields = mergedFields(scope);
-  for (const key of Object.keys(fields)) put(key, fields[key]);
+  for (const key of Object.keys(fields)) put(out, key, fields[key], taken, own);
   return out;
 };
