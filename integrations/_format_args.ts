@@ -3,7 +3,7 @@
 // and without ever throwing: objects go through the core's safe serializer,
 // so redaction and the depth/width limits hold for them too.
 
-import { describeThrown, type SafeOptions, stringifySafe } from "../src/_serialize.ts";
+import { describeThrown, type SafeOptions, stringifySafe, toSafe } from "../src/_serialize.ts";
 
 function errorText(e: Error): string {
   try {
@@ -28,20 +28,11 @@ export function inspectArg(value: unknown, safe: SafeOptions): string {
     case "bigint":
       return `${value}n`;
     case "function":
-      return `[Function: ${functionName(value)}]`;
+      return String(toSafe(value, safe)); // "[Function: name]", as the core writes it
   }
   if (value === null) return "null";
   if (value instanceof Error) return errorText(value);
   return stringifySafe(value, safe) ?? "undefined";
-}
-
-function functionName(f: unknown): string {
-  try {
-    const name = (f as { name?: unknown }).name;
-    return typeof name === "string" && name !== "" ? name : "anonymous";
-  } catch {
-    return "anonymous";
-  }
 }
 
 function toNumber(value: unknown, parse: (s: string) => number): string {
