@@ -134,10 +134,33 @@ interface Encoding {
 }
 
 const JSON_ENCODING: Encoding = {
-  value: stringifySafe,
+  value(value, safe, path) {
+    const text = stringifySafe(value, safe, path);
+    return text === undefined || typeof value === "number" || typeof value === "boolean"
+      ? text
+      : escapeUnsafe(text);
+  },
   key: (name) => name,
-  pair: (name, text) => `,${JSON.stringify(name)}:${text}`,
+  pair: (name, text) => `,${keyText(name)}:${text}`,
 };
+
+/** The JSON text of a string, escaped for a line (see `JSON_UNSAFE`). */
+function jsonString(s: string): string {
+  return escapeUnsafe(JSON.stringify(s));
+}
+
+/** Keys recur from line to line: their JSON text is kept, for short keys and up to a bound. */
+const keyTexts = new Map<string, string>();
+const MAX_KEY_TEXTS = 1024;
+
+function keyText(name: string): string {
+  let text = keyTexts.get(name);
+  if (text === undefined) {
+    text = jsonString(name);
+    if (name.length <= 64 && keyTexts.size < MAX_KEY_TEXTS) keyTexts.set(name, text);
+  }
+  return text;
+}
 
 // Control characters are matched on purpose: they must never reach a line raw. Beyond
 // C0, the C1 controls (a terminal takes U+009B as an escape), NEL, U+2028 and U+2029
@@ -167,6 +190,15 @@ function logfmtEscape(ch: string): string {
       return "\\t";
   }
   return unicodeEscape(ch);
+}
+
+/**
+ * JSON text with the characters `JSON.stringify` leaves raw escaped. Every string piece of a
+ * JSON line (keys, values, message, logger, id) goes through it, so the line as a whole never
+ * needs a second scan.
+ */
+function escapeUnsafe(text: string): string {
+  return JSON_UNSAFE.test(text) ? text.replace(JSON_UNSAFE_ALL, unicodeEscape) : text;
 }
 
 function unicodeEscape(ch: string): string {
@@ -435,13 +467,8 @@ function build(entry: Entry, cfg: FormatConfig, cap: number | undefined): string
   renderFields(entry.bound, preset, cfg.safe, enc, taken, own, false);
   renderFields(entry.extra, preset, cfg.safe, enc, taken, own, false);
   const fields = ctx.pairs + own.pairs.join("") + marker;
-  const line = assemble(entry, cfg, p, message, logger, ctx.top, fields);
-  if (!json || !JSON_UNSAFE.test(line)) return line;
-  const escaped = line.replace(JSON_UNSAFE_ALL, unicodeEscape);
-  // Escaping only lengthens a line; one that no longer fits keeps its core keys alone.
-  return cap === undefined || escaped.length <= cfg.maxLineLength
-    ? escaped
-    : assemble(entry, cfg, p, message, logger, "", marker).replace(JSON_UNSAFE_ALL, unicodeEscape);
+  // Every piece is escaped already (`escapeUnsafe`), so the budget of a cut line held.
+  return assemble(entry, cfg, p, message, logger, ctx.top, fields);
 }
 
 /** The line itself: the core keys, the service, the rendered fields. */
@@ -460,18 +487,18 @@ function assemble(
       logfmtString(message)
     } request_id=${logfmtString(entry.requestId)}${p.service}${fields}`;
   }
-  const rid = JSON.stringify(entry.requestId);
+  const rid = jsonString(entry.requestId);
   if (cfg.preset === "otel") {
     const k = OTEL_KEYS;
     return `{${k[0]}"${time}",${k[1]}"${entry.level}","severity_number":${
       SEVERITY_NUMBER[entry.level]
-    },${k[3]}${JSON.stringify(message)}${top},"instrumentation_scope":{${k[2]}${
-      JSON.stringify(logger)
+    },${k[3]}${jsonString(message)}${top},"instrumentation_scope":{${k[2]}${
+      jsonString(logger)
     }}${p.service},"attributes":{${k[4]}${rid}${fields}}}`;
   }
   const k = cfg.preset === "ecs" ? ECS_KEYS : DEFAULT_KEYS;
-  return `{${k[0]}"${time}",${k[1]}"${entry.level}",${k[2]}${JSON.stringify(logger)},${k[3]}${
-    JSON.stringify(message)
+  return `{${k[0]}"${time}",${k[1]}"${entry.level}",${k[2]}${jsonString(logger)},${k[3]}${
+    jsonString(message)
   },${k[4]}${rid}${p.service}${fields}}`;
 }
 
