@@ -133,7 +133,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   let wrongCount = 0;
   let badResponses = 0;
   let clientErrors = 0;
-  const late: string[] = [];
+  // Aborted streams, checked 200 ms later (their cancel line may come after the abort).
+  const late: { id: string; at: number }[] = [];
   const heap = [heapMB()];
   const start = performance.now();
   const deadline = start + durationMs;
@@ -174,7 +175,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
       await reader.read().catch(() => {});
       abort.abort();
       await reader.read().catch(() => {});
-      late.push(id); // its cancel line may come later: checked at the end
+      late.push({ id, at: performance.now() });
       return;
     }
     const body = await res.text().catch(() => undefined);
@@ -187,6 +188,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
     while (sent < limit && performance.now() < (limit === Infinity ? deadline : Infinity)) {
       await one(sent++);
       const now = performance.now();
+      while (late.length > 0 && now - late[0].at > 200) settle(late.shift()!.id);
       if (!middleTaken && (limit === Infinity ? now > start + durationMs / 2 : sent >= limit / 2)) {
         middleTaken = true;
         heap.push(heapMB());
@@ -203,7 +205,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - start) / 1000;
   await sleep(100); // the cancel lines of the last aborted streams
-  for (const id of late) settle(id);
+  for (const { id } of late.splice(0)) settle(id);
   await server.shutdown();
   configureLogging({});
   let extra = 0;
