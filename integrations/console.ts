@@ -28,7 +28,17 @@ import { emit } from "../src/logger.ts";
 import { type ConsoleMethodName, unpatchedConsole } from "../src/_console.ts";
 import { formatArgs } from "./_format_args.ts";
 
-/** Options of {@linkcode patchConsole}. */
+/**
+ * Options of {@linkcode patchConsole}.
+ *
+ * @example
+ * ```ts
+ * import { patchConsole } from "@ctx/request-context/console";
+ *
+ * const unpatch = patchConsole({ logger: "vendor" }); // lines with "logger":"vendor"
+ * unpatch();
+ * ```
+ */
 export interface PatchConsoleOptions {
   /** The logger name of the lines. Default `"console"`. */
   logger?: string;

@@ -30,10 +30,33 @@ import type { LogLevel } from "../src/levels.ts";
 import { config } from "../src/config.ts";
 import { stringifySafe } from "../src/_serialize.ts";
 
-/** LogTape's implicit context: string keys are fields, symbol keys are LogTape's own state. */
+/**
+ * LogTape's implicit context: string keys are fields, symbol keys are LogTape's own state.
+ *
+ * @example
+ * ```ts
+ * import { runWithContext } from "@ctx/request-context";
+ * import { contextLocalStorage, type LogTapeStore } from "@ctx/request-context/logtape";
+ *
+ * runWithContext({ requestId: "r-1", fields: { tenant: "t-1" } }, () => {
+ *   const store: LogTapeStore | undefined = contextLocalStorage.getStore();
+ *   console.log(store); // { tenant: "t-1", request_id: "r-1" }
+ * });
+ * ```
+ */
 export type LogTapeStore = Record<string, unknown>;
 
-/** The shape of LogTape's `ContextLocalStorage`: an `AsyncLocalStorage`-like store. */
+/**
+ * The shape of LogTape's `ContextLocalStorage`: an `AsyncLocalStorage`-like store.
+ *
+ * @example
+ * ```ts
+ * import { contextLocalStorage, type ContextLocalStorageLike } from "@ctx/request-context/logtape";
+ *
+ * const storage: ContextLocalStorageLike = contextLocalStorage;
+ * storage.run({ tenant: "t-1" }, () => console.log(storage.getStore()?.tenant)); // "t-1"
+ * ```
+ */
 export interface ContextLocalStorageLike {
   /** Runs `callback` with `store` as the implicit context. */
   run<R>(store: LogTapeStore, callback: () => R): R;
@@ -41,7 +64,23 @@ export interface ContextLocalStorageLike {
   getStore(): LogTapeStore | undefined;
 }
 
-/** What {@linkcode logTapeSink} reads of a LogTape `LogRecord`. */
+/**
+ * What {@linkcode logTapeSink} reads of a LogTape `LogRecord`.
+ *
+ * @example A record made by hand, as a test would
+ * ```ts
+ * import { logTapeSink, type LogTapeRecord } from "@ctx/request-context/logtape";
+ *
+ * const record: LogTapeRecord = {
+ *   category: ["app"],
+ *   level: "info",
+ *   message: ["Hello, ", "ann", "!"],
+ *   timestamp: Date.now(),
+ *   properties: { user: "ann" },
+ * };
+ * logTapeSink()(record); // {…,"logger":"app","message":"Hello, \"ann\"!",…,"user":"ann"}
+ * ```
+ */
 export interface LogTapeRecord {
   /** The logger's category, such as `["app", "db"]`. */
   readonly category: readonly string[];
@@ -55,10 +94,28 @@ export interface LogTapeRecord {
   readonly properties: Record<string, unknown>;
 }
 
-/** The shape of a LogTape `Sink`. */
+/**
+ * The shape of a LogTape `Sink`.
+ *
+ * @example
+ * ```ts
+ * import { logTapeSink, type LogTapeSink } from "@ctx/request-context/logtape";
+ *
+ * const sink: LogTapeSink = logTapeSink();
+ * ```
+ */
 export type LogTapeSink = (record: LogTapeRecord) => void;
 
-/** Options of {@linkcode logTapeSink}. */
+/**
+ * Options of {@linkcode logTapeSink}.
+ *
+ * @example
+ * ```ts
+ * import { logTapeSink } from "@ctx/request-context/logtape";
+ *
+ * const sink = logTapeSink({ categorySeparator: "/" }); // logger "app/db" for ["app", "db"]
+ * ```
+ */
 export interface LogTapeSinkOptions {
   /** Joins the category into the line's `logger`. Default `"."`, as LogTape's JSON Lines formatter. */
   categorySeparator?: string;

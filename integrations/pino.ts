@@ -18,13 +18,32 @@
 
 import { currentScope, mergedFields } from "../src/_storage.ts";
 
-/** The part of a pino logger the mixin looks at: its child bindings, when it has them. */
+/**
+ * The part of a pino logger the mixin looks at: its child bindings, when it has them.
+ *
+ * @example
+ * ```ts
+ * import { contextMixin, type PinoLoggerLike } from "@ctx/request-context/pino";
+ *
+ * const logger: PinoLoggerLike = { bindings: () => ({ module: "billing" }) };
+ * console.log(contextMixin({}, 30, logger)); // {} outside a context
+ * ```
+ */
 export interface PinoLoggerLike {
   /** The child bindings (`logger.child({...})`), without `pid` and `hostname`. */
   bindings?(): Record<string, unknown>;
 }
 
-/** The shape of pino's `mixin` option: `(mergeObject, level, logger) => object`. */
+/**
+ * The shape of pino's `mixin` option: `(mergeObject, level, logger) => object`.
+ *
+ * @example
+ * ```ts
+ * import { contextMixin, type PinoMixin } from "@ctx/request-context/pino";
+ *
+ * const mixin: PinoMixin = (obj, level, logger) => ({ ...contextMixin(obj, level, logger), app: "runs" });
+ * ```
+ */
 export type PinoMixin = (
   mergeObject: object,
   level: number,

@@ -28,6 +28,21 @@ import { parseLevel } from "../src/levels.ts";
 /**
  * What this module reads of an `@std/log` `LogRecord`. Any `LogRecord` fits:
  * its `args` and `datetime` are getters, read once per record.
+ *
+ * @example A record made by hand, as a test would
+ * ```ts
+ * import { contextFormatter, type StdLogRecord } from "@ctx/request-context/std-log";
+ *
+ * const record: StdLogRecord = {
+ *   msg: "hello",
+ *   args: [{ user_id: "u-1" }],
+ *   level: 20,
+ *   levelName: "INFO",
+ *   loggerName: "default",
+ *   datetime: new Date(),
+ * };
+ * console.log(contextFormatter(record)); // {"timestamp":"…","level":"INFO",…,"user_id":"u-1"}
+ * ```
  */
 export interface StdLogRecord {
   /** The message, already a string. */
@@ -44,10 +59,29 @@ export interface StdLogRecord {
   readonly datetime: Date;
 }
 
-/** The shape of `@std/log`'s `FormatterFunction`. */
+/**
+ * The shape of `@std/log`'s `FormatterFunction`.
+ *
+ * @example
+ * ```ts
+ * import { contextFormatter, type StdLogFormatter } from "@ctx/request-context/std-log";
+ *
+ * const plain: StdLogFormatter = (record) => `${record.levelName} ${record.msg}`;
+ * const json: StdLogFormatter = contextFormatter;
+ * ```
+ */
 export type StdLogFormatter = (record: StdLogRecord) => string;
 
-/** Options of {@linkcode ContextHandler}, as `@std/log`'s `BaseHandlerOptions`. */
+/**
+ * Options of {@linkcode ContextHandler}, as `@std/log`'s `BaseHandlerOptions`.
+ *
+ * @example
+ * ```ts
+ * import { ContextHandler } from "@ctx/request-context/std-log";
+ *
+ * new ContextHandler("INFO", { formatter: (r) => `${r.levelName} ${r.loggerName}: ${r.msg}` });
+ * ```
+ */
 export interface ContextHandlerOptions {
   /** Turns a record into the line written. Default: {@linkcode contextFormatter}. */
   formatter?: StdLogFormatter;
