@@ -105,20 +105,29 @@ function reservedNames(preset: Preset): Set<string> {
   return new Set(CORE.map((k) => outName(preset, k).name));
 }
 
-/** Key names in use so far in a line: a shared base plus the call's own. */
+/**
+ * Key names in use so far in a line: a shared base plus the call's own, in a list while
+ * they are few (no hashing, no Set per line), in a Set once they are many.
+ */
 class Taken {
-  #local: Set<string> | undefined;
+  #few: string[] | undefined;
+  #many: Set<string> | undefined;
   constructor(readonly base: ReadonlySet<string>) {}
+  #has(name: string): boolean {
+    if (this.base.has(name)) return true;
+    if (this.#many !== undefined) return this.#many.has(name);
+    return this.#few !== undefined && this.#few.includes(name);
+  }
   claim(name: string): string {
-    while (this.base.has(name) || (this.#local !== undefined && this.#local.has(name))) {
-      name = `extra_${name}`;
-    }
-    (this.#local ??= new Set()).add(name);
+    while (this.#has(name)) name = `extra_${name}`;
+    if (this.#many !== undefined) this.#many.add(name);
+    else if (this.#few === undefined) this.#few = [name];
+    else if (this.#few.push(name) > 16) this.#many = new Set(this.#few);
     return name;
   }
   all(): Set<string> {
     const all = new Set(this.base);
-    if (this.#local) { for (const n of this.#local) all.add(n); }
+    for (const n of this.#many ?? this.#few ?? []) all.add(n);
     return all;
   }
 }
@@ -149,7 +158,7 @@ function jsonString(s: string): string {
   return escapeUnsafe(JSON.stringify(s));
 }
 
-/** Keys recur from line to line: their JSON text is kept, for short keys and up to a bound. */
+/** Keys and logger names recur from line to line: their JSON text is kept, for short ones and up to a bound. */
 const keyTexts = new Map<string, string>();
 const MAX_KEY_TEXTS = 1024;
 
@@ -471,6 +480,18 @@ function build(entry: Entry, cfg: FormatConfig, cap: number | undefined): string
   return assemble(entry, cfg, p, message, logger, ctx.top, fields);
 }
 
+let lastId = "";
+let lastIdText = '""';
+
+/** The JSON text of a request id; the lines of one request follow each other, so one is kept. */
+function requestIdText(id: string): string {
+  if (id !== lastId) {
+    lastIdText = jsonString(id);
+    lastId = id;
+  }
+  return lastIdText;
+}
+
 /** The line itself: the core keys, the service, the rendered fields. */
 function assemble(
   entry: Entry,
@@ -487,17 +508,17 @@ function assemble(
       logfmtString(message)
     } request_id=${logfmtString(entry.requestId)}${p.service}${fields}`;
   }
-  const rid = jsonString(entry.requestId);
+  const rid = requestIdText(entry.requestId);
   if (cfg.preset === "otel") {
     const k = OTEL_KEYS;
     return `{${k[0]}"${time}",${k[1]}"${entry.level}","severity_number":${
       SEVERITY_NUMBER[entry.level]
     },${k[3]}${jsonString(message)}${top},"instrumentation_scope":{${k[2]}${
-      jsonString(logger)
+      keyText(logger)
     }}${p.service},"attributes":{${k[4]}${rid}${fields}}}`;
   }
   const k = cfg.preset === "ecs" ? ECS_KEYS : DEFAULT_KEYS;
-  return `{${k[0]}"${time}",${k[1]}"${entry.level}",${k[2]}${jsonString(logger)},${k[3]}${
+  return `{${k[0]}"${time}",${k[1]}"${entry.level}",${k[2]}${keyText(logger)},${k[3]}${
     jsonString(message)
   },${k[4]}${rid}${p.service}${fields}}`;
 }
