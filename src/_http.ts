@@ -90,7 +90,13 @@ async function run(
   const path = pathOf(request.url);
   const start = performance.now();
   if (o.logRequests) o.log.info(`${method} ${path}`, { method, path });
-  const reportError = (error: unknown) => o.log.error("Unhandled error", { method, path, error });
+  // A rejection with `undefined` still says so: JSON would drop the field.
+  const reportError = (error: unknown) =>
+    o.log.error("Unhandled error", {
+      method,
+      path,
+      error: error === undefined ? "undefined" : error,
+    });
   let response: Response;
   try {
     response = await inner(scope.root.requestId, reportError);

@@ -54,7 +54,11 @@ const FAILURES: {
     run: () => Promise.reject(null),
     error: (e) => assert.equal(e, null),
   },
-  { name: "rejects with undefined", run: () => Promise.reject(undefined), error: () => {} },
+  {
+    name: "rejects with undefined",
+    run: () => Promise.reject(undefined),
+    error: (e) => assert.equal(e, "undefined"),
+  },
   {
     name: "returns undefined",
     run: () => undefined,
