@@ -79,7 +79,7 @@ function flushAtEnd(host: (() => unknown) | undefined): void {
   }
 }
 
-async function run(
+function run(
   request: Request,
   o: ResolvedOptions,
   scope: Scope,
@@ -97,28 +97,46 @@ async function run(
       path,
       error: error === undefined ? "undefined" : error,
     });
-  let response: Response;
-  try {
-    response = await inner(scope.root.requestId, reportError);
-    if (!(response instanceof Response)) {
-      throw new TypeError(`the handler returned ${typeName(response)} instead of a Response`);
-    }
-  } catch (error) {
+  const fail = (error: unknown): Response => {
     reportError(error);
-    response = errorResponse(scope.root.requestId);
-  }
-  response = withHeader(response, o.header, scope.root.requestId);
-  if (o.logRequests) {
-    const status = response.status;
-    const duration_ms = Math.round((performance.now() - start) * 100) / 100;
-    o.log.log(
-      status >= 500 ? "ERROR" : status >= 400 ? "WARN" : "INFO",
-      `${method} ${path} - ${status}`,
-      { method, path, status_code: status, duration_ms },
+    return errorResponse(scope.root.requestId);
+  };
+  const finish = (result: unknown): Response => {
+    let response = result instanceof Response ? result : fail(
+      new TypeError(`the handler returned ${typeName(result)} instead of a Response`),
     );
+    response = withHeader(response, o.header, scope.root.requestId);
+    if (o.logRequests) {
+      const status = response.status;
+      const duration_ms = Math.round((performance.now() - start) * 100) / 100;
+      o.log.log(
+        status >= 500 ? "ERROR" : status >= 400 ? "WARN" : "INFO",
+        `${method} ${path} - ${status}`,
+        { method, path, status_code: status, duration_ms },
+      );
+    }
+    flushAtEnd(host);
+    return response;
+  };
+  let result: unknown;
+  try {
+    result = inner(scope.root.requestId, reportError);
+  } catch (error) {
+    return settled(() => finish(fail(error)));
   }
-  flushAtEnd(host);
-  return response;
+  // A handler that answers synchronously is finished synchronously: no async frame and no
+  // extra turn of the microtask queue inside the context, which costs most on Deno.
+  if (result instanceof Response) return settled(() => finish(result));
+  return Promise.resolve(result).then(finish, (error) => finish(fail(error)));
+}
+
+/** `fn()` as a promise, a throw as a rejection. */
+function settled(fn: () => Response): Promise<Response> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** The 500 answer to an error the handler did not catch. */
