@@ -1,5 +1,6 @@
 // Requests per second over real HTTP on 127.0.0.1: Deno.serve bare against Deno.serve with
-// this module (access lines to /dev/null), measured in alternating rounds in one run.
+// this module (access lines to /dev/null), and with logRequests: false (what the context alone
+// costs), measured in alternating rounds in one run.
 // The load comes from wrk when it is installed (Debian's `wrk`), else from autocannon.
 import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -58,11 +59,13 @@ function median(values) {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-const servers = { bare: await startServer("bare"), module: await startServer("module") };
-const rps = { bare: [], module: [] };
+const modes = ["bare", "module", "module-quiet"];
+const servers = {};
+for (const mode of modes) servers[mode] = await startServer(mode);
+const rps = Object.fromEntries(modes.map((mode) => [mode, []]));
 try {
   for (let r = 0; r < rounds; r++) {
-    for (const mode of ["bare", "module"]) {
+    for (const mode of modes) {
       const url = servers[mode].url;
       rps[mode].push(hasWrk ? loadWrk(url) : await loadAutocannon(url));
     }

@@ -1,15 +1,15 @@
-// The server of the HTTP benchmark: `bare` or `module` (withRequestContext, access lines to
-// /dev/null through fdSink). Prints `LISTENING <port>` once it listens on 127.0.0.1.
+// The server of the HTTP benchmark: `bare`, `module` (withRequestContext, access lines to
+// /dev/null through fdSink) or `module-quiet` (withRequestContext, logRequests: false). Prints `LISTENING <port>` once it listens on 127.0.0.1.
 import { configureLogging, fdSink, withRequestContext } from "../mod.ts";
 
 const mode = Deno.args[0];
 const handler = (): Response => new Response("ok");
 let serve: (request: Request) => Response | Promise<Response> = handler;
-if (mode === "module") {
+if (mode === "module" || mode === "module-quiet") {
   configureLogging({ level: "INFO", sink: fdSink("/dev/null") });
-  serve = withRequestContext(handler);
+  serve = withRequestContext(handler, { logRequests: mode === "module" });
 } else if (mode !== "bare") {
-  throw new Error(`usage: http_server.ts bare|module, not ${mode}`);
+  throw new Error(`usage: http_server.ts bare|module|module-quiet, not ${mode}`);
 }
 Deno.serve({
   hostname: "127.0.0.1",

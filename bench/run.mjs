@@ -242,7 +242,7 @@ function render() {
     "",
   ];
   if (http) {
-    const [bare, mod] = http.results;
+    const [bare, mod, quiet] = http.results;
     const ratio = mod.rps / bare.rps;
     parts.push(
       `\`Deno.serve\` on ${
@@ -256,6 +256,13 @@ function render() {
       `| with this module (access lines to /dev/null) | ${fmtInt(mod.rps)} | ${
         mod.rounds.map(fmtInt).join(", ")
       } |`,
+      ...(quiet
+        ? [
+          `| with this module, logRequests: false (the context alone) | ${fmtInt(quiet.rps)} | ${
+            quiet.rounds.map(fmtInt).join(", ")
+          } |`,
+        ]
+        : []),
       "",
       `Target ≥ 85% of bare: ${pct(ratio)} — ${verdict(ratio >= 0.85)}.`,
       "",
