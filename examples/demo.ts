@@ -1,5 +1,5 @@
 /**
- * The demo: serves `examples/deno_serve.ts` on 127.0.0.1, sends itself a few
+ * The demo: serves the example app (`examples/app.ts`) on 127.0.0.1, sends itself a few
  * requests (one fails, one carries a hostile X-Request-ID) and prints their log
  * lines (stdout, one JSON object per line), then exits.
  *
@@ -10,7 +10,7 @@
  * @module
  */
 import { configureLogging } from "../mod.ts";
-import { handler, pending } from "./deno_serve.ts";
+import { handler, pending } from "./app.ts";
 
 const args = new Set(Deno.args);
 configureLogging({

@@ -1,67 +1,11 @@
 /**
- * A Deno.serve app wrapped with `withRequestContext`: every line it writes while
- * it handles a request carries that request's `request_id`, and so does the
- * background job it starts, under an id of its own.
+ * Deno: the example app (`app.ts`) on `Deno.serve`.
  *
  * Run: `deno run --allow-net=127.0.0.1 --allow-env examples/deno_serve.ts`, then
  * `curl -i -X POST localhost:8000/runs/create`.
  *
  * @module
  */
-import {
-  getLogger,
-  getRequestId,
-  runWithContext,
-  setContextFields,
-  withContext,
-  withRequestContext,
-} from "../mod.ts";
+import { handler } from "./app.ts";
 
-const log = getLogger("runs");
-const jobs = getLogger("jobs");
-
-/** Background jobs started by requests, so a caller can wait for them. */
-export const pending = new Set<Promise<void>>();
-
-async function createRun(groupId: string): Promise<string> {
-  log.info("Creating run", { group_id: groupId });
-  await new Promise((resolve) => setTimeout(resolve, 5)); // the database
-  const runId = `run-${crypto.randomUUID().slice(0, 8)}`;
-  log.info("Run created successfully", { run_id: runId });
-  return runId;
-}
-
-function sendWelcomeEmail(runId: string): void {
-  const startedBy = getRequestId();
-  const job = runWithContext(
-    { fields: { job: "welcome-email", started_by: startedBy } },
-    async () => {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      jobs.info("Email sent", { run_id: runId });
-    },
-  );
-  pending.add(job);
-  job.finally(() => pending.delete(job));
-}
-
-/** The app: POST /runs/create creates a run, /fail throws, anything else is a 404. */
-export const handler: (request: Request) => Promise<Response> = withRequestContext(
-  async (request) => {
-    const { pathname } = new URL(request.url);
-    if (request.method === "POST" && pathname === "/runs/create") {
-      setContextFields({ user_id: "abc123" }); // after authentication: on every later line
-      const runId = await withContext({ step: "create" }, () => createRun("def456"));
-      sendWelcomeEmail(runId);
-      return Response.json({ run_id: runId }, { status: 201 });
-    }
-    if (pathname === "/fail") {
-      log.warn("About to call a flaky dependency");
-      throw new Error("database connection lost");
-    }
-    return new Response("not found", { status: 404 });
-  },
-);
-
-if (import.meta.main) {
-  Deno.serve({ hostname: "127.0.0.1", port: 8000 }, handler);
-}
+Deno.serve({ hostname: "127.0.0.1", port: 8000 }, handler);

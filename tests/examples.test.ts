@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { handler, pending } from "../examples/deno_serve.ts";
+import { handler, pending } from "../examples/app.ts";
 import { app } from "../examples/hono_app.ts";
 import { capture, serve } from "./_helpers.ts";
 
-Deno.test("examples/deno_serve.ts: a run, its background job, an error and a 404 on a real server", async () => {
+Deno.test("examples/app.ts: a run, its background job, an error and a 404 on a real server", async () => {
   const cap = capture();
   const srv = serve(handler);
   try {
