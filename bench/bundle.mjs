@@ -22,11 +22,19 @@ async function bundle(contents) {
     target: "es2022",
     external: ["node:*"],
     write: false,
+    metafile: true,
   });
+  lastInputs = Object.values(built.metafile.outputs)[0].inputs;
   return built.outputFiles[0].contents;
 }
+let lastInputs = {};
 
 const code = await bundle('export * from "./mod.ts";\nexport * from "./middleware/hono.ts";\n');
+/** Minified bytes each source file adds to the bundle, largest first. */
+const files = Object.entries(lastInputs)
+  .map(([file, { bytesInOutput }]) => ({ file, bytes: bytesInOutput }))
+  .filter((f) => f.bytes > 0)
+  .sort((a, b) => b.bytes - a.bytes);
 // What a typical Worker ships: the Fetch wrapper and a logger, tree-shaken.
 const worker = await bundle(
   'import { getLogger, withRequestContext } from "./mod.ts";\n' +
@@ -87,6 +95,6 @@ console.log(`\nbundle (esbuild ${esbuild.version}, root export + ./hono, minifie
 for (const r of results) console.log(`  ${r.name.padEnd(32)} ${r.value.toFixed?.(2) ?? r.value}`);
 console.log(
   `BENCH-RESULT ${
-    JSON.stringify({ suite: "bundle", runtime: `esbuild ${esbuild.version}`, results, runs })
+    JSON.stringify({ suite: "bundle", runtime: `esbuild ${esbuild.version}`, results, runs, files })
   }`,
 );
