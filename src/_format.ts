@@ -144,6 +144,7 @@ interface Encoding {
 
 const JSON_ENCODING: Encoding = {
   value(value, safe, path) {
+    if (typeof value === "string") return jsonString(value);
     const text = stringifySafe(value, safe, path);
     return text === undefined || typeof value === "number" || typeof value === "boolean"
       ? text
@@ -155,8 +156,14 @@ const JSON_ENCODING: Encoding = {
 
 /** The JSON text of a string, escaped for a line (see `JSON_UNSAFE`). */
 function jsonString(s: string): string {
+  // Most strings of a line (methods, paths, ids, names) are short printable ASCII without `"`
+  // or `\`: one scan proves it, and they need only the quotes.
+  if (s.length <= 64 && PLAIN.test(s)) return `"${s}"`;
   return escapeUnsafe(JSON.stringify(s));
 }
+
+/** Printable ASCII but `"` and `\`: a string of these is its own JSON text between quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** Keys and logger names recur from line to line: their JSON text is kept, for short ones and up to a bound. */
 const keyTexts = new Map<string, string>();
