@@ -252,19 +252,20 @@ function capped(enc: Encoding, cap: number): Encoding {
 
 /** Fields rendered for one line: the pairs, and (OTel) the pairs that go to the top. */
 interface Rendered {
-  pairs: string[];
-  top: string[];
+  pairs: string;
+  top: string;
   /** When set (an oversize line), the characters fields may still take; a field that does not fit is left out. */
   left?: number;
 }
 
 /** Adds one rendered pair to `list`, unless the line's budget is spent. */
-function add(out: Rendered, list: string[], pair: string): void {
+function add(out: Rendered, top: boolean, pair: string): void {
   if (out.left !== undefined) {
     if (pair.length > out.left) return;
     out.left -= pair.length;
   }
-  list.push(pair);
+  if (top) out.top += pair;
+  else out.pairs += pair;
 }
 
 function renderFields(
@@ -282,7 +283,7 @@ function renderFields(
     keys = Object.keys(fields);
   } catch (e) {
     const text = enc.value(`[Unserializable: ${describeThrown(e)}]`, safe, undefined)!;
-    add(out, out.pairs, enc.pair(taken.claim("unserializable_fields"), text));
+    add(out, false, enc.pair(taken.claim("unserializable_fields"), text));
     return;
   }
   const paths = safe.redactPaths !== undefined;
@@ -307,15 +308,15 @@ function renderFields(
       const mapped = outName(preset, key);
       name = mapped.name;
       if (mapped.top && allowTop) {
-        add(out, out.top, JSON_ENCODING.pair(name, text));
+        add(out, true, JSON_ENCODING.pair(name, text));
         continue;
       }
     }
-    add(out, out.pairs, enc.pair(taken.claim(enc.key(name)), text));
+    add(out, false, enc.pair(taken.claim(enc.key(name)), text));
   }
   if (keys.length > n) {
     const more = enc.value(`${keys.length - n} more keys`, safe, undefined)!;
-    add(out, out.pairs, enc.pair(taken.claim(enc.key("[truncated]")), more));
+    add(out, false, enc.pair(taken.claim(enc.key("[truncated]")), more));
   }
 }
 
@@ -347,7 +348,7 @@ function renderContext(
 ): ContextCache {
   const enc = cfg.format === "json" ? JSON_ENCODING : LOGFMT_ENCODING;
   const taken = new Taken(base);
-  const out: Rendered = { pairs: [], top: [] };
+  const out: Rendered = { pairs: "", top: "" };
   renderFields(
     fields,
     cfg.format === "json" ? cfg.preset : "default",
@@ -357,7 +358,7 @@ function renderContext(
     out,
     true,
   );
-  return { pairs: out.pairs.join(""), top: out.top.join(""), taken: taken.all() };
+  return { pairs: out.pairs, top: out.top, taken: taken.all() };
 }
 
 /** The context fields of a line: the scope's, with an active OpenTelemetry span's ids in place. */
@@ -410,21 +411,32 @@ interface Prepared {
 }
 const prepared = new WeakMap<FormatConfig, Prepared>();
 
+let lastConfig: FormatConfig | undefined;
+let lastPrepared: Prepared | undefined;
+
 function prepare(cfg: FormatConfig): Prepared {
+  // The configuration in force is nearly always the last one seen: no WeakMap lookup per line.
+  if (cfg === lastConfig) return lastPrepared!;
   let p = prepared.get(cfg);
-  if (p !== undefined) return p;
+  if (p !== undefined) {
+    lastConfig = cfg;
+    lastPrepared = p;
+    return p;
+  }
   const preset = cfg.format === "json" ? cfg.preset : "default";
   const enc = cfg.format === "json" ? JSON_ENCODING : LOGFMT_ENCODING;
   const reserved = reservedNames(preset);
   const taken = new Taken(reserved);
-  const out: Rendered = { pairs: [], top: [] };
-  if (preset === "ecs") out.pairs.push(enc.pair(taken.claim("ecs.version"), `"${ECS_VERSION}"`));
+  const out: Rendered = { pairs: "", top: "" };
+  if (preset === "ecs") out.pairs += enc.pair(taken.claim("ecs.version"), `"${ECS_VERSION}"`);
   renderFields(cfg.service, preset, cfg.safe, enc, taken, out, false);
-  let service = out.pairs.join("");
+  let service = out.pairs;
   if (preset === "otel") service = service === "" ? "" : `,"resource":{${service.slice(1)}}`;
   const base = preset === "otel" ? reserved : taken.all();
   p = { reserved: base, service, empty: { pairs: "", top: "", taken: base } };
   prepared.set(cfg, p);
+  lastConfig = cfg;
+  lastPrepared = p;
   return p;
 }
 
@@ -465,7 +477,7 @@ function build(entry: Entry, cfg: FormatConfig, cap: number | undefined): string
   if (cap === undefined) {
     ctx = contextFor(entry, cfg, p.reserved);
     taken = new Taken(ctx.taken);
-    own = { pairs: [], top: [] };
+    own = { pairs: "", top: "" };
   } else {
     // The slow path for an oversize line: every value cut to `cap`, nothing cached, and
     // fields taken in order while they fit in what the core keys leave of the line.
@@ -475,14 +487,14 @@ function build(entry: Entry, cfg: FormatConfig, cap: number | undefined): string
     taken = new Taken(p.reserved);
     marker = enc.pair(taken.claim("truncated"), "true");
     const bare = assemble(entry, cfg, p, message, logger, "", marker).length;
-    own = { pairs: [], top: [], left: cfg.maxLineLength - bare };
+    own = { pairs: "", top: "", left: cfg.maxLineLength - bare };
     renderFields(contextFields(entry), preset, cfg.safe, enc, taken, own, true);
-    ctx = { pairs: own.pairs.join(""), top: own.top.join(""), taken: p.reserved };
-    own.pairs = [];
+    ctx = { pairs: own.pairs, top: own.top, taken: p.reserved };
+    own.pairs = "";
   }
   renderFields(entry.bound, preset, cfg.safe, enc, taken, own, false);
   renderFields(entry.extra, preset, cfg.safe, enc, taken, own, false);
-  const fields = ctx.pairs + own.pairs.join("") + marker;
+  const fields = ctx.pairs + own.pairs + marker;
   // Every piece is escaped already (`escapeUnsafe`), so the budget of a cut line held.
   return assemble(entry, cfg, p, message, logger, ctx.top, fields);
 }
