@@ -7,7 +7,7 @@ import { MAX_FIELDS_VERSION, mergedFields, type RootState, type Scope } from "./
 import { isSafeId } from "./ids.ts";
 import {
   generateSpanId,
-  generateTraceId,
+  generateTraceAndSpanIds,
   isSpanId,
   isTraceFlags,
   isTraceId,
@@ -73,7 +73,8 @@ export function traceFields(
   parent: { traceId: string; spanId: string; traceFlags: string } | undefined,
 ): Record<string, unknown> {
   if (parent === undefined) {
-    return { trace_id: generateTraceId(), span_id: generateSpanId(), trace_flags: NEW_TRACE_FLAGS };
+    const ids = generateTraceAndSpanIds();
+    return { trace_id: ids.traceId, span_id: ids.spanId, trace_flags: NEW_TRACE_FLAGS };
   }
   return {
     trace_id: parent.traceId,
