@@ -6,7 +6,7 @@
 import { MAX_FIELDS_VERSION, mergedFields, type RootState, type Scope } from "./_storage.ts";
 import { isSafeId } from "./ids.ts";
 import {
-  generateSpanId,
+  generateChildSpanId,
   generateTraceAndSpanIds,
   isSpanId,
   isTraceFlags,
@@ -78,7 +78,7 @@ export function traceFields(
   }
   return {
     trace_id: parent.traceId,
-    span_id: generateSpanId(),
+    span_id: generateChildSpanId(),
     parent_span_id: parent.spanId,
     trace_flags: parent.traceFlags,
   };

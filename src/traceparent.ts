@@ -165,21 +165,33 @@ const POOL_BYTES = 4096;
 let pool: Uint8Array | undefined;
 let poolAt = POOL_BYTES;
 
+/** The pool, its next `bytes` random bytes taken: they end at `poolAt`. Refilled when it runs out. */
+function fromPool(bytes: number): Uint8Array {
+  if (pool === undefined || poolAt + bytes > POOL_BYTES) {
+    pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
+    poolAt = 0;
+  }
+  poolAt += bytes;
+  return pool;
+}
+
 /**
  * Internal: a new trace id and span id for a request that starts a trace, 24 bytes taken
  * from a pool of random bytes. Either id that comes out all zero is drawn again on its own.
  */
 export function generateTraceAndSpanIds(): { traceId: string; spanId: string } {
-  if (pool === undefined || poolAt + 24 > POOL_BYTES) {
-    pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
-    poolAt = 0;
-  }
-  const at = poolAt;
-  poolAt += 24;
+  const buf = fromPool(24);
+  const at = poolAt - 24;
   return {
-    traceId: hexOf(pool, at, at + 16) ?? generateTraceId(),
-    spanId: hexOf(pool, at + 16, at + 24) ?? generateSpanId(),
+    traceId: hexOf(buf, at, at + 16) ?? generateTraceId(),
+    spanId: hexOf(buf, at + 16, at + 24) ?? generateSpanId(),
   };
+}
+
+/** Internal: a new span id for a request that continues a trace, from the same pool. */
+export function generateChildSpanId(): string {
+  const buf = fromPool(8);
+  return hexOf(buf, poolAt - 8, poolAt) ?? generateSpanId();
 }
 
 /**
