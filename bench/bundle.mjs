@@ -83,7 +83,8 @@ function importMs(command, args) {
   return times[times.length >> 1];
 }
 
-const deno = join(root, "node_modules", ".bin", "deno");
+// Deno from PATH: npx puts the pinned one there (.ci/matrix.mjs); node_modules holds no deno.
+const deno = "deno";
 const results = [
   { name: "minified bytes", value: code.length },
   { name: "gzipped bytes", value: gzipped },

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const deno = join(root, "node_modules", ".bin", "deno");
+// Deno from PATH: npx puts the pinned one there (.ci/matrix.mjs); node_modules holds no deno.
+const deno = "deno";
 const smoke = process.env.BENCH_SMOKE === "1";
 const rounds = smoke ? 1 : Number(process.env.BENCH_ROUNDS) || 5;
 const seconds = smoke ? 1 : 5;

@@ -77,7 +77,7 @@ if (smoke || failed > 0) {
   }
   writeFileSync(join(root, "BENCHMARKS.md"), render());
   // The file is part of the repository: formatted as `deno fmt --check` wants it.
-  spawnSync(join(bin, "deno"), ["fmt", "BENCHMARKS.md"], { cwd: root, env, stdio: "inherit" });
+  spawnSync("deno", ["fmt", "BENCHMARKS.md"], { cwd: root, env, stdio: "inherit" });
   console.log("[bench] wrote BENCHMARKS.md");
 }
 
@@ -228,7 +228,7 @@ function render() {
     } GiB, ${os.type()} ${os.release()}`,
     `- run ${started.toISOString()}; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after` +
     " (a shared machine: other work ran alongside)",
-    `- ${tool(join(bin, "deno"))}; node ${process.version}; pino ${pkg("pino")}; @logtape/logtape ${
+    `- ${tool("deno")}; node ${process.version}; pino ${pkg("pino")}; @logtape/logtape ${
       pkg("@logtape/logtape")
     }; hono ${pkg("hono")}; hono-pino ${pkg("hono-pino")}; esbuild ${pkg("esbuild")}; ${
       http?.tool ?? "autocannon"
