@@ -86,15 +86,22 @@ function run(
   inner: Inner,
   host: (() => unknown) | undefined,
 ): Promise<Response> {
-  const method = request.method;
-  const path = pathOf(request.url);
-  const start = performance.now();
-  if (o.logRequests) o.log.info(`${method} ${path}`, { method, path });
+  // Method, path and start time are read only when a line needs them: over Deno.serve each
+  // is a call into the runtime, and `logRequests: false` writes no line unless a request fails.
+  let method = "";
+  let path = "";
+  let start = 0;
+  if (o.logRequests) {
+    method = request.method;
+    path = pathOf(request.url);
+    start = performance.now();
+    o.log.info(`${method} ${path}`, { method, path });
+  }
   // A rejection with `undefined` still says so: JSON would drop the field.
   const reportError = (error: unknown) =>
     o.log.error("Unhandled error", {
-      method,
-      path,
+      method: o.logRequests ? method : request.method,
+      path: o.logRequests ? path : pathOf(request.url),
       error: error === undefined ? "undefined" : error,
     });
   const fail = (error: unknown): Response => {
