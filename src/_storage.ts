@@ -46,7 +46,27 @@ export interface Scope {
 }
 
 /** Versions wrap around here; a cache older than this many changes is never consulted. */
-export const MAX_FIELDS_VERSION = 2 ** 31;
+const MAX_FIELDS_VERSION = 2 ** 31;
+
+/** Replaces the root's fields and bumps its version, so cached renderings are redone. */
+export function setRootFields(root: RootState, fields: Record<string, unknown>): void {
+  root.fields = fields;
+  root.version = (root.version + 1) % MAX_FIELDS_VERSION;
+}
+
+/**
+ * Changes the root's fields copy-on-write (cached renderings hold the old object):
+ * the keys of `remove` are dropped, then `set` is merged in.
+ */
+export function patchRoot(
+  root: RootState,
+  set: Record<string, unknown> | undefined,
+  remove?: readonly string[],
+): void {
+  const fields = { ...root.fields };
+  if (remove !== undefined) { for (const key of remove) delete fields[key]; }
+  setRootFields(root, Object.assign(fields, set));
+}
 
 export const storage: AsyncLocalStorage<Scope> = new asyncHooks.AsyncLocalStorage<Scope>();
 

@@ -3,7 +3,7 @@
 // cached rendering); what is sent on but never logged (`tracestate`) lives in
 // `root.hidden`.
 
-import { MAX_FIELDS_VERSION, mergedFields, type RootState, type Scope } from "./_storage.ts";
+import { mergedFields, type RootState, type Scope, setRootFields } from "./_storage.ts";
 import { isSafeId } from "./ids.ts";
 import {
   generateChildSpanId,
@@ -53,21 +53,6 @@ export function activeSpan(): SpanIds | undefined {
   }
 }
 
-/**
- * Changes the root's fields copy-on-write and bumps its version, so cached
- * renderings are redone: the keys of `remove` are dropped, then `set` is merged in.
- */
-export function patchRoot(
-  root: RootState,
-  set: Record<string, unknown>,
-  remove?: readonly string[],
-): void {
-  const fields = { ...root.fields };
-  if (remove !== undefined) { for (const key of remove) delete fields[key]; }
-  root.fields = Object.assign(fields, set);
-  root.version = (root.version + 1) % MAX_FIELDS_VERSION;
-}
-
 /** Trace fields of a new span: a child of `parent` (trace id, span id, flags) or a new trace. */
 export function traceFields(
   parent: { traceId: string; spanId: string; traceFlags: string } | undefined,
@@ -113,8 +98,7 @@ export function intakeTrace(
   } else {
     fields = traceFields(undefined);
   }
-  root.fields = fields;
-  root.version = (root.version + 1) % MAX_FIELDS_VERSION;
+  setRootFields(root, fields);
   if (parent !== undefined) {
     // The spec: tracestate is parsed only when traceparent was.
     const state = parseTracestate(headers.get("tracestate"));

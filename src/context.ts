@@ -16,9 +16,15 @@
  * @module
  */
 
-import { currentScope, MAX_FIELDS_VERSION, rootScope, type Scope, storage } from "./_storage.ts";
+import {
+  currentScope,
+  mergedFields,
+  patchRoot,
+  rootScope,
+  type Scope,
+  storage,
+} from "./_storage.ts";
 import { generateRequestId, isSafeId, MAX_ID_LENGTH } from "./ids.ts";
-import { mergedFields } from "./_storage.ts";
 import { inherited } from "./_trace.ts";
 
 /** What {@linkcode getContext} returns: a snapshot of the current context. */
@@ -183,9 +189,7 @@ export function setRequestId(id: string): boolean {
 export function setContextFields(fields: Record<string, unknown>): boolean {
   const scope = currentScope();
   if (scope === undefined) return false;
-  const root = scope.root;
-  root.fields = { ...root.fields, ...plainFields(fields) };
-  root.version = (root.version + 1) % MAX_FIELDS_VERSION;
+  patchRoot(scope.root, plainFields(fields));
   return true;
 }
 

@@ -18,8 +18,7 @@
  * @module
  */
 
-import { currentScope } from "./_storage.ts";
-import { patchRoot } from "./_trace.ts";
+import { currentScope, patchRoot } from "./_storage.ts";
 import { isSafeId, MAX_ID_LENGTH } from "./ids.ts";
 
 /** The user of a request: an `id`, an optional `email`, and any other fields to log. */

@@ -16,13 +16,11 @@
  * @module
  */
 
-import { currentScope } from "./_storage.ts";
-import { mergedFields } from "./_storage.ts";
+import { currentScope, mergedFields, patchRoot } from "./_storage.ts";
 import {
   activeSpan,
   contextSpan,
   CORRELATION_HEADER,
-  patchRoot,
   type SpanIds,
   traceFields,
 } from "./_trace.ts";

@@ -15,8 +15,8 @@
  * @module
  */
 
-import { currentScope } from "./_storage.ts";
-import { NEW_TRACE_FLAGS, patchRoot } from "./_trace.ts";
+import { currentScope, patchRoot } from "./_storage.ts";
+import { NEW_TRACE_FLAGS } from "./_trace.ts";
 import { isSpanId, isTraceFlags, isTraceId } from "./traceparent.ts";
 
 /**
