@@ -49,21 +49,23 @@ export interface FormatConfig {
  * key, `scope:` in `instrumentation_scope`, `resource:` in `resource`, else an
  * attribute under that name). Fields not listed keep their name everywhere.
  */
-const FIELDS: Readonly<Record<string, { ecs: string; otel: string }>> = {
-  timestamp: { ecs: "@timestamp", otel: "top:timestamp" },
-  level: { ecs: "log.level", otel: "top:severity_text" },
-  logger: { ecs: "log.logger", otel: "scope:name" },
-  message: { ecs: "message", otel: "top:body" },
-  request_id: { ecs: "http.request.id", otel: "request_id" },
-  trace_id: { ecs: "trace.id", otel: "top:trace_id" },
-  span_id: { ecs: "span.id", otel: "top:span_id" },
-  trace_flags: { ecs: "trace_flags", otel: "top:flags" },
-  service: { ecs: "service.name", otel: "resource:service.name" },
-  version: { ecs: "service.version", otel: "resource:service.version" },
-  environment: { ecs: "service.environment", otel: "resource:deployment.environment.name" },
-  user_id: { ecs: "user.id", otel: "user.id" },
-  user_email: { ecs: "user.email", otel: "user.email" },
-};
+// A Map, not an object literal: a field named like an `Object.prototype` member (`toString`,
+// `constructor`, `__proto__`) must find no row.
+const FIELDS: ReadonlyMap<string, { ecs: string; otel: string }> = new Map([
+  ["timestamp", { ecs: "@timestamp", otel: "top:timestamp" }],
+  ["level", { ecs: "log.level", otel: "top:severity_text" }],
+  ["logger", { ecs: "log.logger", otel: "scope:name" }],
+  ["message", { ecs: "message", otel: "top:body" }],
+  ["request_id", { ecs: "http.request.id", otel: "request_id" }],
+  ["trace_id", { ecs: "trace.id", otel: "top:trace_id" }],
+  ["span_id", { ecs: "span.id", otel: "top:span_id" }],
+  ["trace_flags", { ecs: "trace_flags", otel: "top:flags" }],
+  ["service", { ecs: "service.name", otel: "resource:service.name" }],
+  ["version", { ecs: "service.version", otel: "resource:service.version" }],
+  ["environment", { ecs: "service.environment", otel: "resource:deployment.environment.name" }],
+  ["user_id", { ecs: "user.id", otel: "user.id" }],
+  ["user_email", { ecs: "user.email", otel: "user.email" }],
+]);
 
 const CORE = ["timestamp", "level", "logger", "message", "request_id"] as const;
 const ECS_VERSION = "8.11.0";
@@ -79,7 +81,7 @@ export const SEVERITY_NUMBER: Readonly<Record<LogLevel, number>> = {
 
 /** A field's output name under a preset, and whether it goes to the top of an OTel line. */
 function outName(preset: Preset, field: string): { name: string; top: boolean } {
-  const row = FIELDS[field];
+  const row = FIELDS.get(field);
   if (preset === "default" || row === undefined) return { name: field, top: false };
   if (preset === "ecs") return { name: row.ecs, top: false };
   const place = row.otel;
@@ -95,7 +97,7 @@ function outName(preset: Preset, field: string): { name: string; top: boolean } 
 /** Where the core writes its own field under a preset: the table's name, without its place. */
 function coreName(preset: Preset, field: (typeof CORE)[number]): string {
   if (preset !== "otel") return outName(preset, field).name;
-  const place = FIELDS[field].otel;
+  const place = FIELDS.get(field)!.otel;
   return place.slice(place.indexOf(":") + 1);
 }
 
@@ -542,6 +544,66 @@ function assemble(
   },${k[4]}${rid}${p.service}${fields}}`;
 }
 
-const DEFAULT_KEYS = CORE.map((key) => `"${coreName("default", key)}":`);
-const ECS_KEYS = CORE.map((key) => `"${coreName("ecs", key)}":`);
-const OTEL_KEYS = CORE.map((key) => `"${coreName("otel", key)}":`);
+/** Text of an unknown value for the fallback line: never throws. */
+function plainText(value: unknown): string {
+  try {
+    return typeof value === "string" ? value : String(value);
+  } catch {
+    return "[unprintable]";
+  }
+}
+
+/**
+ * The line written when building the real one threw (which no input is known to cause: this is
+ * defence in depth): the core keys under the preset's names and `logging_error`, built by the
+ * simplest means, each text cut so that the line fits the cap. Never throws.
+ */
+export function fallbackLine(
+  parts: { time: number; level: unknown; logger: unknown; message: unknown; requestId: string },
+  cfg: FormatConfig,
+  failure: string,
+): string {
+  let time = "1970-01-01T00:00:00.000Z";
+  try {
+    time = new Date(parts.time).toISOString();
+  } catch { /* an invalid time: the epoch says it */ }
+  const share = Math.max(16, Math.floor(cfg.maxLineLength / 8));
+  const cut = (v: unknown) => {
+    const s = plainText(v);
+    return s.length > share ? `${s.slice(0, share)}…[truncated]` : s;
+  };
+  const level = cut(parts.level);
+  const logger = cut(parts.logger);
+  const message = cut(parts.message);
+  const rid = cut(parts.requestId);
+  const error = cut(failure);
+  try {
+    if (cfg.format !== "json") {
+      return `${time} level=${logfmtString(level)} logger=${logfmtString(logger)} message=${
+        logfmtString(message)
+      } request_id=${logfmtString(rid)} logging_error=${logfmtString(error)}`;
+    }
+    const k = cfg.preset === "otel" ? OTEL_NAMES : cfg.preset === "ecs" ? ECS_NAMES : DEFAULT_NAMES;
+    const line: Record<string, unknown> = { [k[0]]: time, [k[1]]: level };
+    if (cfg.preset === "otel") {
+      line[k[3]] = message;
+      line.instrumentation_scope = { [k[2]]: logger };
+      line.attributes = { [k[4]]: rid, logging_error: error };
+    } else {
+      line[k[2]] = logger;
+      line[k[3]] = message;
+      line[k[4]] = rid;
+      line.logging_error = error;
+    }
+    return escapeUnsafe(JSON.stringify(line));
+  } catch {
+    return `{"timestamp":"${time}","level":"ERROR","message":"a log line could not be built"}`;
+  }
+}
+
+const DEFAULT_NAMES = CORE.map((key) => coreName("default", key));
+const ECS_NAMES = CORE.map((key) => coreName("ecs", key));
+const OTEL_NAMES = CORE.map((key) => coreName("otel", key));
+const DEFAULT_KEYS = DEFAULT_NAMES.map((name) => `"${name}":`);
+const ECS_KEYS = ECS_NAMES.map((name) => `"${name}":`);
+const OTEL_KEYS = OTEL_NAMES.map((name) => `"${name}":`);
