@@ -6,6 +6,7 @@ import {
   configureLogging,
   getLogger,
   type LoggingOptions,
+  runWithContext,
   setContextFields,
   withRequestContext,
 } from "../mod.ts";
@@ -112,4 +113,111 @@ Deno.test({
     assert.equal(reports.length, 2, stderr.join("\n"));
     assert.match(reports[1], /2 more/);
   },
+});
+
+// ---------------------------------------------------------------------------
+// Bounded work: what one call visits is counted by the value itself (getters, a proxy, an
+// iterator), not timed.
+
+/** A chain of `depth` objects, each with `width` getters to the same next one: width^depth paths. */
+function getterDag(width: number, depth: number, counter: { n: number }): unknown {
+  let node: unknown = "leaf";
+  for (let d = 0; d < depth; d++) {
+    const next = node;
+    const o = {};
+    for (let i = 0; i < width; i++) {
+      Object.defineProperty(o, `k${i}`, {
+        enumerable: true,
+        get() {
+          counter.n++;
+          return next;
+        },
+      });
+    }
+    node = o;
+  }
+  return node;
+}
+
+/** The same shape with arrays behind a proxy that counts every property read. */
+function proxyDag(width: number, depth: number, counter: { n: number }): unknown {
+  let node: unknown = "leaf";
+  for (let d = 0; d < depth; d++) {
+    node = new Proxy(new Array(width).fill(node), {
+      get(target, key, receiver) {
+        counter.n++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+  }
+  return node;
+}
+
+/** What one call may visit: a few nodes per character of the line (the rule SECURITY.md states). */
+const visitBound = (maxLineLength: number) => 3 * maxLineLength;
+
+Deno.test("bounded work: a shared-reference graph (width 4 and 12, depth 10) costs what the line holds, not its paths, under every preset", () => {
+  for (const shape of SHAPES) {
+    for (const maxLineLength of [1000, 65536]) {
+      for (const width of [4, 12]) {
+        for (const make of [getterDag, proxyDag]) {
+          for (const where of ["extra", "context"] as const) {
+            const counter = { n: 0 };
+            const value = make(width, 10, counter);
+            const raw = capture({ ...shape, maxLineLength });
+            try {
+              const log = () => getLogger("dag").info("graph", where === "extra" ? { value } : {});
+              if (where === "extra") log();
+              else runWithContext({ fields: { value } }, log);
+            } finally {
+              configureLogging({});
+            }
+            const label =
+              `${shape.format}/${shape.preset} ${maxLineLength} ${width} ${make.name} ${where}`;
+            assert.equal(raw.length, 1, label);
+            assert.ok(raw[0].length <= maxLineLength, `${label}: ${raw[0].length}`);
+            fieldsOf(raw[0], shape);
+            assert.ok(
+              counter.n <= visitBound(maxLineLength),
+              `${label}: ${counter.n} reads > ${visitBound(maxLineLength)}`,
+            );
+          }
+        }
+      }
+    }
+  }
+});
+
+Deno.test("bounded work: a Set or Map of a million entries is read no further than maxKeys", () => {
+  let reads = 0;
+  class CountingSet<T> extends Set<T> {
+    override *[Symbol.iterator](): SetIterator<T> {
+      for (const v of super.values()) {
+        reads++;
+        yield v;
+      }
+    }
+  }
+  class CountingMap<K, V> extends Map<K, V> {
+    override *[Symbol.iterator](): MapIterator<[K, V]> {
+      for (const e of super.entries()) {
+        reads++;
+        yield e;
+      }
+    }
+  }
+  const numbers = Array.from({ length: 1_000_000 }, (_, i) => i);
+  const set = new CountingSet(numbers);
+  const map = new CountingMap(numbers.map((i) => [i, i]));
+  for (const shape of SHAPES) {
+    reads = 0;
+    const raw = capture({ ...shape, maxKeys: 100 });
+    try {
+      getLogger().info("big", { set, map });
+    } finally {
+      configureLogging({});
+    }
+    assert.equal(raw.length, 1);
+    assert.ok(reads <= 2 * 101, `${shape.format}/${shape.preset}: ${reads} entries read`);
+  }
 });
