@@ -179,17 +179,20 @@ function valueText(
   if (typeof value === "string") {
     // A string longer than the limit cannot fit: it is cut before it is escaped.
     if (value.length > limit) {
-      return cut ? enc.cut(value, limit) : enc.string(value.slice(0, limit + 1));
+      // Unfinished, it only says so by its length: never written.
+      return cut ? enc.cut(value, limit) : value.slice(0, limit + 1);
     }
     const text = enc.string(value);
     return text.length <= limit || !cut ? text : enc.cut(value, limit);
   }
   const json = writeJson(value, safe, path, limit, budget);
   if (json === undefined) return undefined;
+  if (json.length > limit) {
+    // A value cut for length is written as the string of its JSON text, cut.
+    return cut ? enc.cut(json.slice(0, limit), limit) : json;
+  }
   const text = typeof value === "number" || typeof value === "boolean" ? json : enc.fromJson(json);
-  if (text.length <= limit || !cut) return text;
-  // A value cut for length is written as the string of its JSON text, cut.
-  return enc.cut(json.length > limit ? json.slice(0, limit) : json, limit);
+  return text.length <= limit || !cut ? text : enc.cut(json, limit);
 }
 
 /** Keys and logger names recur from line to line: their JSON text is kept, for short ones and up to a bound. */
@@ -213,28 +216,44 @@ function keyText(name: string): string {
 const LOGFMT_BARE = /^[^\s"=\\\x00-\x1f\x7f-\x9f\ud800-\udfff]+$/;
 const LOGFMT_ESCAPE =
   // deno-lint-ignore no-control-regex
-  /["\\\x00-\x1f\x7f-\x9f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  /["\\\x00-\x1f\x7f-\x9f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const LOGFMT_KEY_INVALID = /[^A-Za-z0-9_.@/-]/g;
 
-function logfmtEscape(ch: string): string {
-  switch (ch) {
-    case '"':
-      return '\\"';
-    case "\\":
-      return "\\\\";
-    case "\n":
-      return "\\n";
-    case "\r":
-      return "\\r";
-    case "\t":
-      return "\\t";
+/** The escape of a character code in a quoted logfmt value, or `undefined` when it stays. */
+function logfmtEscape(c: number, next: number, prev: number): string | undefined {
+  if (c === 0x22) return '\\"';
+  if (c === 0x5c) return "\\\\";
+  if (c === 0x0a) return "\\n";
+  if (c === 0x0d) return "\\r";
+  if (c === 0x09) return "\\t";
+  const lone = (c >= 0xd800 && c <= 0xdbff && !(next >= 0xdc00 && next <= 0xdfff)) ||
+    (c >= 0xdc00 && c <= 0xdfff && !(prev >= 0xd800 && prev <= 0xdbff));
+  if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || lone) {
+    return `\\u${c.toString(16).padStart(4, "0")}`;
   }
-  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  return undefined;
 }
 
-/** A logfmt value: bare when it can be, else quoted with escapes; never a raw newline. */
+/**
+ * A logfmt value: bare when it can be, else quoted with escapes; never a raw newline. The
+ * escapes are made in one loop whose pieces are joined once, not by a callback per character.
+ */
 export function logfmtString(s: string): string {
-  return s !== "" && LOGFMT_BARE.test(s) ? s : `"${s.replace(LOGFMT_ESCAPE, logfmtEscape)}"`;
+  if (s !== "" && LOGFMT_BARE.test(s)) return s;
+  if (!LOGFMT_ESCAPE.test(s)) return `"${s}"`;
+  const parts = ['"'];
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) continue;
+    const escaped = logfmtEscape(c, s.charCodeAt(i + 1), i > 0 ? s.charCodeAt(i - 1) : 0);
+    if (escaped === undefined) continue;
+    if (i > from) parts.push(s.slice(from, i));
+    parts.push(escaped);
+    from = i + 1;
+  }
+  parts.push(s.slice(from), '"');
+  return parts.join("");
 }
 
 const LOGFMT_ENCODING: Encoding = {

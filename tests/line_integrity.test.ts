@@ -221,3 +221,47 @@ Deno.test("bounded work: a Set or Map of a million entries is read no further th
     assert.ok(reads <= 2 * 101, `${shape.format}/${shape.preset}: ${reads} entries read`);
   }
 });
+
+// ---------------------------------------------------------------------------
+// Cost in proportion to the line: a value that will be cut is cut before it is escaped, so a
+// call costs at most twice JSON.stringify of the same value (here: far less).
+
+/** The fastest of three runs, in milliseconds. */
+function fastest(f: () => void): number {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    f();
+    best = Math.min(best, performance.now() - start);
+  }
+  return best;
+}
+
+Deno.test("cost: 5 million characters of U+2028, C1 controls or quotes, alone, nested, in a long array or as the message, costs at most 2x JSON.stringify of it", () => {
+  for (const unit of ["\u2028", "\x85\x9b", '"\\']) {
+    const s = unit.repeat(5_000_000 / unit.length);
+    const values: [string, unknown][] = [
+      ["field", s],
+      ["nested", { a: { b: [s, s] } }],
+      ["array", Array.from({ length: 200_000 }, () => s.slice(0, 50))],
+    ];
+    const floors = values.map(([, value]) => fastest(() => JSON.stringify(value)));
+    const messageFloor = fastest(() => JSON.stringify(s));
+    for (const shape of SHAPES) {
+      const raw = capture({ ...shape, maxKeys: 1_000_000 });
+      try {
+        values.forEach(([what, value], i) => {
+          const ours = fastest(() => getLogger("cost").info("big", { value }));
+          const label = `${shape.format}/${shape.preset} ${what} ${JSON.stringify(unit)}`;
+          assert.ok(ours <= 2 * floors[i], `${label}: ${ours} ms > 2 x ${floors[i]} ms`);
+        });
+        const ours = fastest(() => getLogger("cost").info(s));
+        const label = `${shape.format}/${shape.preset} message ${JSON.stringify(unit)}`;
+        assert.ok(ours <= 2 * messageFloor, `${label}: ${ours} ms > 2 x ${messageFloor} ms`);
+      } finally {
+        configureLogging({});
+      }
+      for (const line of raw) assert.ok(line.length <= 65536, `${line.length}`);
+    }
+  }
+});
