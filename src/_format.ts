@@ -107,10 +107,13 @@ function coreName(preset: Preset, field: (typeof CORE)[number]): string {
   return place.slice(place.indexOf(":") + 1);
 }
 
+/** The key that marks a cut line: the module's alone, a field of that name is renamed. */
+const TRUNCATED = "truncated";
+
 /** Key names fields may not take, because the line's own keys have them. */
 function reservedNames(preset: Preset): Set<string> {
-  if (preset === "otel") return new Set(["request_id"]);
-  return new Set(CORE.map((k) => outName(preset, k).name));
+  if (preset === "otel") return new Set(["request_id", TRUNCATED]);
+  return new Set([...CORE.map((k) => outName(preset, k).name), TRUNCATED]);
 }
 
 /**
@@ -547,7 +550,7 @@ function buildCut(entry: Entry, cfg: FormatConfig, cap: number): string {
   const enc = json ? JSON_ENCODING : LOGFMT_ENCODING;
   const max = cfg.maxLineLength;
   const taken = new Taken(p.reserved);
-  const marker = enc.pair(taken.claim("truncated"), "true");
+  const marker = enc.pair(TRUNCATED, "true");
   let message = coreText(enc, entry.message, cap);
   let logger = coreText(enc, entry.logger, cap);
   let bare = assemble(entry, cfg, p, message, logger, "", marker).length;

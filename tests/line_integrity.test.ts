@@ -265,3 +265,61 @@ Deno.test("cost: 5 million characters of U+2028, C1 controls or quotes, alone, n
     }
   }
 });
+
+// ---------------------------------------------------------------------------
+// The line cap is exact, and `truncated` is the module's key alone.
+
+Deno.test("line cap: exact when the message or the logger name needs escaping, under every preset", () => {
+  const texts = ["\u2028", '"', "\x85", "\n", "é", "\ud800"].map((u) => u.repeat(60_000));
+  for (const shape of SHAPES) {
+    for (const maxLineLength of [512, 1000, 4096, 65536]) {
+      for (const text of texts) {
+        const raw = capture({ ...shape, maxLineLength });
+        try {
+          getLogger(text.slice(0, 300)).info(text, { a: 1 });
+          getLogger(text).info("m");
+          runWithContext({ fields: { f: text } }, () => getLogger("x").info(text.slice(0, 9000)));
+        } finally {
+          configureLogging({});
+        }
+        const label = `${shape.format}/${shape.preset} ${maxLineLength} ${JSON.stringify(text[0])}`;
+        assert.equal(raw.length, 3, label);
+        for (const line of raw) {
+          assert.ok(line.length <= maxLineLength, `${label}: ${line.length}`);
+          fieldsOf(line, shape);
+        }
+        if (JSON.stringify(text).length > maxLineLength) {
+          const fields = fieldsOf(raw[1], shape);
+          assert.ok(fields.truncated === true || fields.truncated === "true", label);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("truncated: a caller's own truncated (call, bound, context) is renamed; only a cut line says truncated", () => {
+  for (const shape of SHAPES) {
+    const raw = capture(shape);
+    try {
+      runWithContext({ fields: { truncated: "ctx" } }, () => {
+        getLogger("t").child({ truncated: "bound" }).info("short", { truncated: true });
+      });
+      getLogger("t").info("x".repeat(70_000), { truncated: false });
+    } finally {
+      configureLogging({});
+    }
+    const label = `${shape.format}/${shape.preset}`;
+    const whole = fieldsOf(raw[0], shape);
+    assert.ok(!("truncated" in whole), `${label}: ${raw[0].slice(0, 300)}`);
+    const values = Object.values(whole);
+    for (const v of ["ctx", "bound", shape.format === "logfmt" ? "true" : true]) {
+      assert.ok(values.includes(v), `${label}: ${JSON.stringify(v)} kept in ${raw[0]}`);
+    }
+    const cut = fieldsOf(raw[1], shape);
+    assert.ok(cut.truncated === true || cut.truncated === "true", `${label}: ${raw[1]}`);
+    assert.ok(
+      cut.extra_truncated === false || cut.extra_truncated === "false",
+      `${label}: ${raw[1].slice(-200)}`,
+    );
+  }
+});
