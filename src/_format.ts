@@ -110,36 +110,74 @@ function coreName(preset: Preset, field: (typeof CORE)[number]): string {
 /** The key that marks a cut line: the module's alone, a field of that name is renamed. */
 const TRUNCATED = "truncated";
 
+/**
+ * Key names in use, and the names they make objects of: `log.level` makes `log` one, to
+ * Elasticsearch and every reader that expands dotted names. A name may not be both.
+ */
+interface Names {
+  readonly names: ReadonlySet<string>;
+  /** Every dotted prefix of a name (`http`, `http.request` of `http.request.id`). */
+  readonly parents: ReadonlySet<string>;
+}
+
+function names(list: Iterable<string>): Names {
+  const set = new Set(list);
+  const parents = new Set<string>();
+  for (const name of set) addParents(name, parents);
+  return { names: set, parents };
+}
+
+function addParents(name: string, parents: Set<string>): void {
+  for (let i = name.indexOf("."); i > 0; i = name.indexOf(".", i + 1)) {
+    parents.add(name.slice(0, i));
+  }
+}
+
 /** Key names fields may not take, because the line's own keys have them. */
-function reservedNames(preset: Preset): Set<string> {
-  if (preset === "otel") return new Set(["request_id", TRUNCATED]);
-  return new Set([...CORE.map((k) => outName(preset, k).name), TRUNCATED]);
+function reservedNames(preset: Preset): Names {
+  if (preset === "otel") return names(["request_id", TRUNCATED]);
+  return names([...CORE.map((k) => outName(preset, k).name), TRUNCATED]);
 }
 
 /**
  * Key names in use so far in a line: a shared base plus the call's own, in a list while
- * they are few (no hashing, no Set per line), in a Set once they are many.
+ * they are few (no hashing, no Set per line), in a Set once they are many. A name is taken
+ * when it is in use, when it is the parent of one in use (`log` beside `log.level`), or when
+ * one in use is its parent (`service.name` beside `service`); it is then renamed `extra_…`.
  */
 class Taken {
   #few: string[] | undefined;
   #many: Set<string> | undefined;
-  constructor(readonly base: ReadonlySet<string>) {}
+  /** The dotted prefixes of the call's own names; most lines have none. */
+  #parents: Set<string> | undefined;
+  constructor(readonly base: Names) {}
   #has(name: string): boolean {
-    if (this.base.has(name)) return true;
+    if (this.base.names.has(name)) return true;
     if (this.#many !== undefined) return this.#many.has(name);
     return this.#few !== undefined && this.#few.includes(name);
   }
+  #taken(name: string): boolean {
+    if (this.#has(name)) return true;
+    if (this.base.parents.has(name) || this.#parents?.has(name)) return true;
+    for (let i = name.indexOf("."); i > 0; i = name.indexOf(".", i + 1)) {
+      if (this.#has(name.slice(0, i))) return true;
+    }
+    return false;
+  }
   claim(name: string): string {
-    while (this.#has(name)) name = `extra_${name}`;
+    while (this.#taken(name)) name = `extra_${name}`;
     if (this.#many !== undefined) this.#many.add(name);
     else if (this.#few === undefined) this.#few = [name];
     else if (this.#few.push(name) > 16) this.#many = new Set(this.#few);
+    if (name.includes(".")) addParents(name, this.#parents ??= new Set());
     return name;
   }
-  all(): Set<string> {
-    const all = new Set(this.base);
+  all(): Names {
+    const all = new Set(this.base.names);
     for (const n of this.#many ?? this.#few ?? []) all.add(n);
-    return all;
+    const parents = new Set(this.base.parents);
+    for (const n of this.#parents ?? []) parents.add(n);
+    return { names: all, parents };
   }
 }
 
@@ -371,12 +409,12 @@ const FIRST_PASS_MIN = 64;
 interface ContextCache {
   pairs: string;
   top: string;
-  taken: ReadonlySet<string>;
+  taken: Names;
   /** The fields alone do not fit in a line: every line of the scope is built with values cut. */
   over: boolean;
 }
 
-function contextFor(entry: Entry, cfg: FormatConfig, base: ReadonlySet<string>): ContextCache {
+function contextFor(entry: Entry, cfg: FormatConfig, base: Names): ContextCache {
   if (entry.span !== undefined) return spanContextFor(entry, entry.span, cfg, base);
   const scope = entry.scope;
   if (scope === undefined) return prepare(cfg).empty;
@@ -393,7 +431,7 @@ function contextFor(entry: Entry, cfg: FormatConfig, base: ReadonlySet<string>):
 function renderContext(
   fields: Record<string, unknown> | undefined,
   cfg: FormatConfig,
-  base: ReadonlySet<string>,
+  base: Names,
 ): ContextCache {
   const enc = cfg.format === "json" ? JSON_ENCODING : LOGFMT_ENCODING;
   const taken = new Taken(base);
@@ -437,7 +475,7 @@ function spanContextFor(
   entry: Entry,
   span: SpanIds,
   cfg: FormatConfig,
-  base: ReadonlySet<string>,
+  base: Names,
 ): ContextCache {
   const scope = entry.scope;
   if (scope !== undefined) {
@@ -454,7 +492,7 @@ function spanContextFor(
 
 /** Per-configuration constants: reserved names and the rendered service fields. */
 interface Prepared {
-  reserved: ReadonlySet<string>;
+  reserved: Names;
   service: string;
   /** The context of a line outside any scope. */
   empty: ContextCache;

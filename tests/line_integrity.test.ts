@@ -323,3 +323,60 @@ Deno.test("truncated: a caller's own truncated (call, bound, context) is renamed
     );
   }
 });
+
+// ---------------------------------------------------------------------------
+// A name is never both a value and an object: no key `k` beside a key `k.…` in one object.
+
+/** The keys of the object where a line's fields go, in order, duplicates kept. */
+function fieldKeys(line: string, shape: Shape): string[] {
+  if (shape.format === "logfmt") {
+    return [...line.matchAll(/ ([^ =]+)=/g)].map((m) => m[1]);
+  }
+  const parsed = parseStrict(line);
+  if (shape.preset === "otel") return Object.keys(parsed.attributes as object);
+  return Object.keys(parsed);
+}
+
+/** The pairs (k, k.…) among `keys`. */
+function leafAndObject(keys: string[]): string[] {
+  const set = new Set(keys);
+  const clashes: string[] = [];
+  for (const key of keys) {
+    for (let i = key.indexOf("."); i > 0; i = key.indexOf(".", i + 1)) {
+      if (set.has(key.slice(0, i))) clashes.push(`${key.slice(0, i)} / ${key}`);
+    }
+  }
+  return clashes;
+}
+
+Deno.test("a key is never both a value and an object: log beside log.level, service beside service.name, in every preset and logfmt", () => {
+  for (const shape of SHAPES) {
+    const raw = capture({ ...shape, service: { name: "svc", version: "1" } });
+    try {
+      getLogger("a").info("m", { log: 1, service: "x", "service.name": "y", http: { a: 1 } });
+      runWithContext({ fields: { "user.id": "ctx", user: "ctx-leaf" } }, () => {
+        getLogger("a").child({ "trace": "t", "a.b": 1 }).info("m", {
+          a: 2,
+          "a.b.c": 3,
+          user_id: 4,
+        });
+      });
+      getLogger("a").info("m", { "x.y": 1, x: 2, "x.y.z": 3, "extra_x": 4, "extra_x.y": 5 });
+    } finally {
+      configureLogging({});
+    }
+    for (const line of raw) {
+      const keys = fieldKeys(line, shape);
+      assert.deepEqual(leafAndObject(keys), [], `${shape.format}/${shape.preset}: ${line}`);
+      assert.equal(new Set(keys).size, keys.length, line);
+    }
+    // Nothing is lost: the later name is renamed, its value kept.
+    const values = Object.values(fieldsOf(raw[0], shape));
+    for (const v of [1, "x", "y"]) {
+      assert.ok(
+        values.some((got) => String(got) === String(v)),
+        `${JSON.stringify(v)} in ${raw[0]}`,
+      );
+    }
+  }
+});
