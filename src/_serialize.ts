@@ -41,9 +41,27 @@ export function describeThrown(e: unknown): string {
   }
 }
 
-/** Whether the key (at `path`, dotted from the top-level field) must be redacted. */
+/** The prefixes the module gives a name when it renames it: a collision, a user's field. */
+const RENAMED = /^(?:extra_|user_)+/;
+
+/**
+ * Whether the key (at `path`, dotted from the top-level field) must be redacted. A bare name
+ * is also redacted under the names the module gives it (`user_password`, `extra_password`,
+ * `extra_extra_password`) and as the last part of a dotted key (`headers.authorization`).
+ */
 export function isRedacted(key: string, path: string | undefined, o: SafeOptions): boolean {
-  if (o.redactKeys !== undefined && o.redactKeys.has(key.toLowerCase())) return true;
+  const keys = o.redactKeys;
+  if (keys !== undefined) {
+    let name = key.toLowerCase();
+    if (keys.has(name)) return true;
+    const dot = name.lastIndexOf(".");
+    if (dot >= 0) {
+      name = name.slice(dot + 1);
+      if (keys.has(name)) return true;
+    }
+    const bare = name.replace(RENAMED, "");
+    if (bare !== name && keys.has(bare)) return true;
+  }
   return path !== undefined && o.redactPaths !== undefined && o.redactPaths.has(path);
 }
 

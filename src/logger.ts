@@ -17,11 +17,11 @@
  */
 
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
-import { config } from "./config.ts";
+import { config, type ResolvedConfig } from "./config.ts";
 import { currentScope } from "./_storage.ts";
 import { activeSpan } from "./_trace.ts";
 import { fallbackLine, formatEntry } from "./_format.ts";
-import { describeThrown } from "./_serialize.ts";
+import { describeThrown, stringifySafe, toSafe } from "./_serialize.ts";
 import { writeConsole } from "./_console.ts";
 
 /** Fields of one call, written after the context's fields. */
@@ -173,17 +173,18 @@ export function formatLine(
   try {
     const scope = currentScope();
     if (scope !== undefined) requestId = scope.root.requestId;
+    const cfg = config();
     return formatEntry({
       time: at,
       level,
       logger,
-      message: typeof message === "string" ? message : messageText(message),
+      message: typeof message === "string" ? message : messageText(message, cfg),
       requestId,
       scope,
       bound,
       extra,
       span: activeSpan(),
-    }, config());
+    }, cfg);
   } catch (e) {
     // Defence in depth: no input is known to get here. The line is not lost: its core keys
     // and the failure are written, and stderr says so (rate-limited, never only once ever).
@@ -200,13 +201,18 @@ export function formatLine(
   }
 }
 
-function messageText(message: unknown): string {
+/**
+ * The text of a message that is not a string: an Error as `Name: message`, any other value as
+ * its JSON text from the safe serializer, so redaction, depth, width and the line's length
+ * apply to it as to a field (a cycle is "[Circular]", a redacted key "[REDACTED]").
+ */
+function messageText(message: unknown, cfg: ResolvedConfig): string {
+  if (typeof message === "function") return String(toSafe(message, cfg.safe)); // [Function: name]
+  if (typeof message !== "object" || message === null) return String(message);
   try {
     if (message instanceof Error) return describeThrown(message);
-    const text = JSON.stringify(message);
-    return text === undefined ? String(message) : text;
   } catch {
-    // A proxy may throw on `instanceof` and on every conversion.
-    return describeThrown(message);
+    // A proxy may throw on `instanceof`: the serializer writes its marker.
   }
+  return stringifySafe(message, cfg.safe, undefined, cfg.maxLineLength) ?? "undefined";
 }

@@ -8,6 +8,7 @@ import {
   type LoggingOptions,
   runWithContext,
   setContextFields,
+  setUser,
   withRequestContext,
 } from "../mod.ts";
 import { parseStrict } from "./_strict_json.ts";
@@ -379,4 +380,64 @@ Deno.test("a key is never both a value and an object: log beside log.level, serv
       );
     }
   }
+});
+
+// ---------------------------------------------------------------------------
+// A redacted name is never in clear: under the names the module gives it, and in a message
+// that is not a string.
+
+Deno.test("redaction: user_*, extra_* and dotted names of a redacted name, and non-string messages, never show the secret", () => {
+  const SECRET = /s3cr3t/;
+  for (const shape of SHAPES) {
+    const raw = capture({ ...shape, redact: ["password", "authorization"] });
+    try {
+      runWithContext({ fields: { password: "s3cr3t-ctx" } }, () => {
+        setUser({ id: "u-1", password: "s3cr3t-user", Authorization: "s3cr3t-user-auth" });
+        getLogger("r").info("call", {
+          password: "s3cr3t-collision",
+          extra_password: "s3cr3t-extra",
+          extra_extra_authorization: "s3cr3t-extra-extra",
+          user_password: "s3cr3t-user-own",
+          "headers.authorization": "s3cr3t-dotted",
+          nested: { extra_password: "s3cr3t-nested", "req.authorization": "s3cr3t-nested-dot" },
+        });
+      });
+      const messages: unknown[] = [
+        { password: "s3cr3t-object", deep: { authorization: "s3cr3t-deep" } },
+        [{ password: "s3cr3t-array" }],
+        new Map([["password", "s3cr3t-map"]]),
+        Object.assign(new Error("boom"), { password: "s3cr3t-error" }),
+        { toJSON: () => ({ user_password: "s3cr3t-tojson" }) },
+      ];
+      for (const message of messages) getLogger("r").info(message as string);
+    } finally {
+      configureLogging({});
+    }
+    assert.equal(raw.length, 6);
+    for (const line of raw) {
+      assert.ok(!SECRET.test(line), `${shape.format}/${shape.preset}: ${line}`);
+      fieldsOf(line, shape);
+    }
+    assert.ok(raw[0].includes("u-1"), raw[0]);
+  }
+});
+
+Deno.test("a non-string message keeps the serializer's limits: a huge or cyclic object as the message gives one bounded line", () => {
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic.self = cyclic;
+  const counter = { n: 0 };
+  for (const shape of SHAPES) {
+    const raw = capture({ ...shape, maxLineLength: 2000 });
+    try {
+      getLogger().info(cyclic as unknown as string);
+      getLogger().info(getterDag(4, 10, counter) as unknown as string);
+      getLogger().info(new Array(1_000_000).fill("x") as unknown as string);
+    } finally {
+      configureLogging({});
+    }
+    assert.equal(raw.length, 3);
+    for (const line of raw) assert.ok(line.length <= 2000, `${line.length}`);
+    assert.match(String(fieldsOf(raw[0], shape).message ?? parseStrict(raw[0]).body), /Circular/);
+  }
+  assert.ok(counter.n <= 4 * visitBound(2000), `${counter.n}`);
 });
