@@ -62,6 +62,7 @@ const UNSAFE =
   /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const UNSAFE_ONE = new RegExp(UNSAFE.source);
 /** A value written bare: no space, quote, `=`, backslash or unsafe character. */
+// deno-lint-ignore no-control-regex
 const BARE = /^[^\s"'=\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]+$/;
 
 function escapeChar(ch: string): string {
