@@ -45,6 +45,7 @@ interface Group {
   withStatus: number;
   timed: number;
   total: number;
+  min: number;
   max: number;
   sketch: DDSketch;
   histogram: number[];
@@ -114,6 +115,7 @@ export class Stats {
     g.timed++;
     g.total += ms;
     if (ms > g.max) g.max = ms;
+    if (ms < g.min) g.min = ms;
     g.sketch.accept(ms);
     let b = 0;
     while (b < HISTOGRAM_BOUNDS.length && ms > HISTOGRAM_BOUNDS[b]) b++;
@@ -145,6 +147,7 @@ export class Stats {
       withStatus: 0,
       timed: 0,
       total: 0,
+      min: Infinity,
       max: 0,
       sketch: new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }),
       histogram: new Array(HISTOGRAM_BOUNDS.length + 1).fill(0),
@@ -157,7 +160,9 @@ export class Stats {
   rows(): StatsRow[] {
     const rows: StatsRow[] = [];
     for (const g of this.#groups.values()) {
-      const q = (p: number) => g.timed === 0 ? null : g.sketch.getValueAtQuantile(p);
+      // Within the sketch's accuracy, and never outside the values seen.
+      const q = (p: number) =>
+        g.timed === 0 ? null : Math.min(g.max, Math.max(g.min, g.sketch.getValueAtQuantile(p)));
       rows.push({
         key: g.key,
         count: g.count,
