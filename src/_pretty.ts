@@ -85,7 +85,7 @@ export function safeText(s: string): string {
 /** A field value as text: a plain string bare, any other string quoted, the rest as JSON. */
 function valueText(value: unknown): string {
   if (typeof value === "string") {
-    if (value !== "" && BARE.test(value)) return value;
+    if (value !== "" && BARE.test(value) && !UNSAFE_ONE.test(value)) return value;
     return safeText(JSON.stringify(value));
   }
   if (typeof value === "number" || typeof value === "boolean" || value === null) {

@@ -253,6 +253,7 @@ Deno.test("cli pretty: colours on a terminal, not into a pipe; NO_COLOR off, FOR
   assert(!ESC.test((await cli([...args, "--no-color"], { env: { FORCE_COLOR: "1" } })).out));
   const tty = await cliInTerminal(args);
   assert(recordLines(tty.replaceAll("\r", "")).length === 0, "records start with colour");
+  // deno-lint-ignore no-control-regex
   assert(/\x1b\[2m\d\d:\d\d:\d\d\.\d{3}\x1b\[0m \x1b\[3\dm(INFO |DEBUG|WARN )/.test(tty), tty);
   assert(!ESC.test(await cliInTerminal(args, { NO_COLOR: "1" })));
 });
