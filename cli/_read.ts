@@ -2,6 +2,8 @@
 // new preset (gcp, datadog) is one row; lines are streamed chunk by chunk, and a line that is
 // not a JSON object is passed over.
 
+import type { PrettyRecord } from "../src/_pretty.ts";
+
 /** The fields the log tool reads, under their default names. */
 export type Field =
   | "timestamp"
@@ -176,6 +178,19 @@ export class LogRecord {
     walk(this.obj, "");
     return out;
   }
+}
+
+/** A record as the pretty form takes it. */
+export function prettyRecord(r: LogRecord): PrettyRecord {
+  return {
+    time: r.time,
+    timeText: r.str("timestamp"),
+    level: r.level,
+    logger: r.str("logger") ?? "",
+    message: r.str("message") ?? "",
+    requestId: r.str("request_id"),
+    fields: r.fields(),
+  };
 }
 
 function readerFor(obj: Obj): Reader {

@@ -32,7 +32,7 @@
 
 import { parseArgs, styleText } from "node:util";
 import process from "node:process";
-import { forEachLines, type LogRecord, parseLine } from "./_read.ts";
+import { forEachLines, type LogRecord, parseLine, prettyRecord } from "./_read.ts";
 import { type GroupBy, Stats, statsTable } from "./_stats.ts";
 import { buildTrace, sortByTime, traceText } from "./_trace.ts";
 import { renderHtml, statsPage, tracePage } from "./_html.ts";
@@ -124,16 +124,7 @@ async function eachRecord(
 }
 
 function prettyOf(color: boolean): (r: LogRecord) => string {
-  return (r) =>
-    renderPretty({
-      time: r.time,
-      timeText: r.str("timestamp"),
-      level: r.level,
-      logger: r.str("logger") ?? "",
-      message: r.str("message") ?? "",
-      requestId: r.str("request_id"),
-      fields: r.fields(),
-    }, { color });
+  return (r) => renderPretty(prettyRecord(r), { color });
 }
 
 async function pretty(files: string[], color: boolean, out: Out): Promise<number> {

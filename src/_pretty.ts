@@ -66,15 +66,10 @@ const UNSAFE_ONE = new RegExp(UNSAFE.source);
 const BARE = /^[^\s"'=\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]+$/;
 
 function escapeChar(ch: string): string {
-  switch (ch) {
-    case "\n":
-      return "\\n";
-    case "\r":
-      return "\\r";
-    case "\t":
-      return "\\t";
-  }
-  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  // JSON's short escapes (\n, \t, \u001b, a lone surrogate's \ud800); what JSON leaves raw
+  // (C1 controls, separators, bidi marks) as \uXXXX.
+  const json = JSON.stringify(ch).slice(1, -1);
+  return json.length > 1 ? json : `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
 /** Text with every unsafe character written as an escape; safe text is returned as is. */

@@ -194,7 +194,7 @@ Deno.test("pretty colours: on for a terminal, off into a pipe; NO_COLOR turns th
 });
 
 Deno.test("pretty (log tool): any JSON line of any preset renders as one safe record line (property)", async () => {
-  const { parseLine } = await import("../cli/_read.ts");
+  const { parseLine, prettyRecord } = await import("../cli/_read.ts");
   const { renderPretty } = await import("../src/_pretty.ts");
   const value = fc.oneof(hostileString, fc.double(), fc.boolean(), fc.constant(null));
   const line = fc.oneof(
@@ -212,15 +212,7 @@ Deno.test("pretty (log tool): any JSON line of any preset renders as one safe re
   fc.assert(
     fc.property(line, fc.boolean(), (obj, color) => {
       const r = parseLine(JSON.stringify(obj))!;
-      const out = renderPretty({
-        time: r.time,
-        timeText: r.str("timestamp"),
-        level: r.level,
-        logger: r.str("logger") ?? "",
-        message: r.str("message") ?? "",
-        requestId: r.str("request_id"),
-        fields: r.fields(),
-      }, { color });
+      const out = renderPretty(prettyRecord(r), { color });
       assert.ok(!out.includes("\n"), JSON.stringify(out));
       const plain = out.replace(SGR, "");
       assert.ok(!UNSAFE.test(plain), JSON.stringify(out));
