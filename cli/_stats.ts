@@ -73,7 +73,6 @@ export interface StatsRow {
 /** Accumulates records one at a time. */
 export class Stats {
   readonly #groups = new Map<string, Group>();
-  #skipped = 0;
   constructor(readonly by: GroupBy) {}
 
   /** Whether a raw line can matter before it is parsed (a cheap test for the hot loop). */
@@ -120,15 +119,6 @@ export class Stats {
     let b = 0;
     while (b < HISTOGRAM_BOUNDS.length && ms > HISTOGRAM_BOUNDS[b]) b++;
     g.histogram[b]++;
-  }
-
-  /** Counts a line that was not a JSON object. */
-  skip(): void {
-    this.#skipped++;
-  }
-
-  get skipped(): number {
-    return this.#skipped;
   }
 
   #group(key: string): Group {

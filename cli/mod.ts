@@ -106,14 +106,12 @@ async function eachRecord(
   files: string[],
   onRecord: (r: LogRecord) => void,
   prefilter?: (line: string) => boolean,
-  onSkip?: () => void,
 ): Promise<void> {
   const handle = (lines: string[]) => {
     for (const line of lines) {
       if (prefilter !== undefined && !prefilter(line)) continue;
       const r = parseLine(line);
       if (r !== undefined) onRecord(r);
-      else if (onSkip !== undefined && line.trim() !== "") onSkip();
     }
   };
   if (files.length === 0) return forEachLines(Deno.stdin.readable, handle);
@@ -256,7 +254,7 @@ async function stats(
   const by = (values.by ?? "endpoint") as GroupBy;
   if (!GROUPS.includes(by)) throw new UsageError(`stats --by: one of ${GROUPS.join(", ")}`);
   const s = new Stats(by);
-  await eachRecord(files, (r) => s.add(r), (line) => s.wants(line), () => s.skip());
+  await eachRecord(files, (r) => s.add(r), (line) => s.wants(line));
   const rows = s.rows();
   if (values.json) {
     await out.write(JSON.stringify(rows) + "\n");

@@ -501,3 +501,47 @@ Deno.test("cli trace --html / stats --html: self-contained pages that a headless
   assertEquals(sum, stats.reduce((a, r) => a + (r.timed as number), 0));
   assertEquals(sdom.match(/<tr>/g)?.length, stats.length + 1);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Streaming
+
+Deno.test("cli pretty: each line is written as it arrives (tail -f | … pretty)", async () => {
+  const { records } = await getLogs();
+  const child = new Deno.Command(DENO, {
+    args: ["run", "--allow-read", CLI, "pretty"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+    cwd: ROOT,
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const enc = new TextEncoder();
+  for (const { raw, obj } of records.slice(0, 3)) {
+    // One line in, its record out, while stdin stays open.
+    await writer.write(enc.encode(raw + "\n"));
+    const { value } = await reader.read();
+    assert(value !== undefined && RECORD.test(value), value);
+    assert(value.includes(read(obj).message as string));
+  }
+  await writer.close();
+  assertEquals((await reader.read()).done, true);
+  assertEquals((await child.status).code, 0);
+});
+
+Deno.test("cli stats: groups are capped, the rest counted under (other)", async () => {
+  const n = 10_050;
+  let text = "";
+  for (let i = 0; i < n; i++) {
+    text +=
+      `{"timestamp":"2026-01-01T00:00:00.000Z","level":"INFO","logger":"http","message":"m","request_id":"r${i}","method":"GET","path":"/p/${i}","status_code":200,"duration_ms":${
+        i % 10
+      }}\n`;
+  }
+  const { code, out } = await cli(["stats", "--json"], { stdin: text });
+  assertEquals(code, 0);
+  const rows = JSON.parse(out) as Json[];
+  assertEquals(rows.length, 10_000 + 1);
+  assertEquals(rows.find((r) => r.key === "(other)")!.count, n - 10_000);
+  assertEquals(rows.reduce((a, r) => a + (r.count as number), 0), n);
+});
