@@ -545,3 +545,14 @@ Deno.test("cli stats: groups are capped, the rest counted under (other)", async 
   assertEquals(rows.find((r) => r.key === "(other)")!.count, n - 10_000);
   assertEquals(rows.reduce((a, r) => a + (r.count as number), 0), n);
 });
+
+Deno.test("cli: a line over 16 MiB is passed over, the lines around it are read", async () => {
+  const line = (m: string) =>
+    `{"timestamp":"2026-01-01T00:00:00.000Z","level":"INFO","logger":"app","message":"${m}","request_id":"-"}`;
+  const huge = `{"message":"${"x".repeat(17 * 1024 * 1024)}"}`;
+  const { code, out } = await cli(["pretty"], {
+    stdin: `${line("before")}\n${huge}\n${line("after")}\n`,
+  });
+  assertEquals(code, 0);
+  assertEquals(out.trimEnd().split("\n").map((l) => l.split(" ").pop()), ["before", "after"]);
+});
