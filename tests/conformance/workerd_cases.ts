@@ -84,6 +84,9 @@ async function example(): Promise<void> {
     const own = /request_id["']?:\s*["']example-1["']/;
     assert.equal(lines.filter((l) => own.test(l)).length, 1, lines.join("\n"));
     assert.equal(lines.filter((l) => /started_by["']?:\s*["']example-1["']/.test(l)).length, 1);
+    // Both audits carry the run from their context, and no field is written twice.
+    assert.equal(lines.filter((l) => /run_id["']?:\s*["']42["']/.test(l)).length, 2, output);
+    assert.ok(!output.includes("extra_run_id"), output);
   } finally {
     await worker.close();
   }
