@@ -20,7 +20,7 @@
  */
 
 import { describeThrown } from "./_serialize.ts";
-import { writeConsole } from "./_console.ts";
+import { writeConsole, writingOut } from "./_console.ts";
 
 /** A sink function: takes one finished line, without a trailing newline. */
 export type SinkFunction = (line: string) => unknown;
@@ -129,6 +129,7 @@ export function guardSink(sink: Sink): GuardedSink {
     write(line: string): void {
       if (writing) return toStderr(line);
       writing = true;
+      writingOut.depth++;
       try {
         const result = target.write(line);
         if (isPromise(result)) {
@@ -146,12 +147,23 @@ export function guardSink(sink: Sink): GuardedSink {
         fail(e, line);
       } finally {
         writing = false;
+        writingOut.depth--;
       }
     },
     async flush(): Promise<void> {
       while (pending.size > 0) await Promise.all(pending);
       try {
-        if (typeof target.flush === "function") await target.flush();
+        if (typeof target.flush === "function") {
+          // The flag covers the synchronous part of flush(), where a buffered target writes.
+          writingOut.depth++;
+          let result: unknown;
+          try {
+            result = target.flush();
+          } finally {
+            writingOut.depth--;
+          }
+          await result;
+        }
       } catch (e) {
         fail(e, undefined);
       }
