@@ -35,6 +35,7 @@ export { getLogger, type LogFields, type Logger } from "./src/logger.ts";
 export {
   configureLogging,
   flushLogs,
+  type FlushLogsOptions,
   type LoggingOptions,
   type ServiceInfo,
 } from "./src/config.ts";

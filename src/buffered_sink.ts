@@ -22,7 +22,8 @@
  * @module
  */
 
-import { guardSink, type Sink, type SinkObject } from "./sinks.ts";
+import { guardSink, reportsHeld, type Sink, type SinkObject } from "./sinks.ts";
+import { unrefTimeout } from "./_exit.ts";
 
 /** Options of {@linkcode bufferedSink}. Every one has a default. */
 export interface BufferedSinkOptions {
@@ -58,10 +59,6 @@ export interface BufferedSink extends SinkObject {
 interface ProcessLike {
   on?(event: string, listener: () => void): unknown;
   off?(event: string, listener: () => void): unknown;
-}
-
-interface DenoLike {
-  unrefTimer?(id: number): void;
 }
 
 /**
@@ -114,7 +111,7 @@ export function bufferedSink(target: Sink, options: BufferedSinkOptions = {}): B
   };
   const unhook = options.flushOnExit === false ? () => {} : hookExit(drain, flush);
 
-  return {
+  const sink: BufferedSink = {
     write(line: string): void {
       if (closed) return inner.write(line);
       lines.push(line);
@@ -133,25 +130,12 @@ export function bufferedSink(target: Sink, options: BufferedSinkOptions = {}): B
       return flush();
     },
   };
+  reportsHeld(sink, () => lines.length + inner.held());
+  return sink;
 }
 
 function positive(value: number | undefined, fallback: number): number {
   return typeof value === "number" && value > 0 ? value : fallback;
-}
-
-/** A timeout that does not keep the process (Deno, Node, Bun) alive. */
-function unrefTimeout(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
-  const id = setTimeout(fn, ms);
-  try {
-    if (typeof id === "number") {
-      (globalThis as { Deno?: DenoLike }).Deno?.unrefTimer?.(id);
-    } else {
-      (id as { unref?(): void }).unref?.();
-    }
-  } catch {
-    // a runtime without unref: the timer is short and fires once
-  }
-  return id;
 }
 
 /**

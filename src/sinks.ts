@@ -21,6 +21,7 @@
 
 import { describeThrown } from "./_serialize.ts";
 import { writeConsole, writingOut } from "./_console.ts";
+import { MAX_TIMEOUT_MS, unrefTimeout } from "./_exit.ts";
 
 /** A sink function: takes one finished line, without a trailing newline. */
 export type SinkFunction = (line: string) => unknown;
@@ -87,6 +88,16 @@ export interface GuardedSink {
   flush(): Promise<void>;
   /** Whether the HTTP core flushes after each request (`SinkObject.flushOnRequestEnd`). */
   readonly flushOnRequestEnd: boolean;
+  /** Writes in flight, plus what the sink object says it holds (see `reportsHeld`). */
+  held(): number;
+}
+
+/** What sink objects of this module (bufferedSink) hold: lines and writes not yet taken. */
+const heldBy = new WeakMap<object, () => number>();
+
+/** Internal: lets a sink object say how many lines or writes it holds, for reports and exit. */
+export function reportsHeld(sink: object, held: () => number): void {
+  heldBy.set(sink, held);
 }
 
 function toStderr(line: string): void {
@@ -169,7 +180,50 @@ export function guardSink(sink: Sink): GuardedSink {
       }
     },
     flushOnRequestEnd,
+    held(): number {
+      let own = 0;
+      try {
+        own = heldBy.get(target)?.() ?? 0;
+      } catch {
+        // not ours to fail on
+      }
+      return pending.size + own;
+    },
   };
+}
+
+/**
+ * Internal: `sink.flush()`, waited for at most `timeoutMs` (not at all past the
+ * timer's range, e.g. `Infinity`). On timeout it resolves and says on stderr how
+ * many writes were still pending. The timer never keeps the process alive.
+ */
+export function flushWithin(sink: GuardedSink, timeoutMs: number): Promise<void> {
+  const done = sink.flush();
+  if (!(timeoutMs <= MAX_TIMEOUT_MS)) return done;
+  return new Promise((resolve) => {
+    let settled = false;
+    const timer = unrefTimeout(() => {
+      if (settled) return;
+      settled = true;
+      const pending = sink.held();
+      toStderr(JSON.stringify({
+        timestamp: new Date().toISOString(),
+        level: "WARN",
+        logger: "request-context",
+        message: `flushLogs gave up after ${timeoutMs} ms: ${pending} writes still pending` +
+          (pending === 0 ? " (the sink's flush() had not finished)" : ""),
+        pending_writes: pending,
+        timeout_ms: timeoutMs,
+      }));
+      resolve();
+    }, timeoutMs);
+    done.then(() => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {
