@@ -185,3 +185,35 @@ for (const runtime of RUNTIMES) {
     },
   });
 }
+
+// ---------------------------------------------------------------------------
+// patchConsole with the README's sinks, the real console, a real Deno.serve request.
+
+const consoleChild = new URL("./fixtures/console_child.ts", import.meta.url).pathname;
+
+for (const sink of ["default", "console.log", "buffered-console", "buffered-consoleSink"]) {
+  Deno.test({
+    name:
+      `patchConsole with sink ${sink}: each line once on stdout, as itself; nothing on stderr but the app's`,
+    ignore: !canRun,
+    async fn() {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--quiet", "--no-check", "--allow-net=127.0.0.1", consoleChild, sink],
+        stdin: "null",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 0, stderr);
+      const id = /^id=(\S+)\n$/.exec(stderr)?.[1];
+      assert.ok(id, `stderr holds only the app's own line: ${stderr}`);
+      const lines = stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => [l.logger, l.level, l.message, l.request_id]), [
+        ["http", "INFO", "GET /c", id],
+        ["app", "INFO", "from the logger", id],
+        ["console", "WARN", "from console.warn 42", id],
+        ["http", "INFO", "GET /c - 200", id],
+      ]);
+    },
+  });
+}
