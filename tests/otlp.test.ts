@@ -230,23 +230,11 @@ Deno.test("otlpSink: the payload equals the OpenTelemetry JS SDK's for the same 
 });
 
 /** Field names the line itself uses (core, service, trace, error): a call field of that name is renamed. */
-const RESERVED = new Set([
-  "timestamp",
-  "level",
-  "logger",
-  "message",
-  "request_id",
-  "service",
-  "version",
-  "environment",
-  "trace_id",
-  "span_id",
-  "trace_flags",
-  "parent_span_id",
-  "error",
-  "__proto__",
-  "", // OTLP allows no empty key: dropped and counted (see below)
-]);
+const RESERVED = new Set(
+  ["timestamp", "level", "logger", "message", "request_id", "service", "version", "environment"]
+    .concat(["trace_id", "span_id", "trace_flags", "parent_span_id", "error", "__proto__"])
+    .concat([""]), // OTLP allows no empty key: dropped and counted (see below)
+);
 
 /** A JSON value the SDK and OTLP agree on: no integer past 2^53 (see the next test). */
 const jsonValue = fc.letrec((tie) => ({
@@ -285,44 +273,42 @@ Deno.test("otlpSink: any fields give the SDK's payload (property)", async () => 
   }
 });
 
-Deno.test("otlpSink: an integer int64 cannot hold exactly is a double (the SDK sends an invalid intValue)", async () => {
+/** The one record the module sends for one INFO line with `fields`. */
+async function oneRecord(
+  fields: Record<string, unknown>,
+  requestId: string,
+): Promise<Record<string, unknown>> {
   const receiver = startReceiver();
   try {
-    await viaModule(receiver, [{
-      logger: "app",
-      level: "INFO",
-      message: "big",
-      fields: { big: 1e21, safe: Number.MAX_SAFE_INTEGER },
-    }], "req-big");
-    const [{ record }] = recordsOf(receiver.received[0].body);
-    assert.deepEqual(record.attributes, [
-      { key: "request_id", value: { stringValue: "req-big" } },
-      { key: "big", value: { doubleValue: 1e21 } },
-      { key: "safe", value: { intValue: Number.MAX_SAFE_INTEGER } },
-    ]);
+    await viaModule(
+      receiver,
+      [{ logger: "app", level: "INFO", message: "one", fields }],
+      requestId,
+    );
+    const records = recordsOf(receiver.received[0].body);
+    assert.equal(records.length, 1);
+    return records[0].record;
   } finally {
     await receiver.close();
   }
+}
+
+Deno.test("otlpSink: an integer int64 cannot hold exactly is a double (the SDK sends an invalid intValue)", async () => {
+  const record = await oneRecord({ big: 1e21, safe: Number.MAX_SAFE_INTEGER }, "req-big");
+  assert.deepEqual(record.attributes, [
+    { key: "request_id", value: { stringValue: "req-big" } },
+    { key: "big", value: { doubleValue: 1e21 } },
+    { key: "safe", value: { intValue: Number.MAX_SAFE_INTEGER } },
+  ]);
 });
 
 Deno.test("otlpSink: an empty key, which OTLP does not allow, is dropped and counted in droppedAttributesCount", async () => {
-  const receiver = startReceiver();
-  try {
-    await viaModule(receiver, [{
-      logger: "app",
-      level: "INFO",
-      message: "empty key",
-      fields: { "": 1, nested: { "": 2 } },
-    }], "req-empty");
-    const [{ record }] = recordsOf(receiver.received[0].body);
-    assert.equal(record.droppedAttributesCount, 1);
-    assert.deepEqual(record.attributes, [
-      { key: "request_id", value: { stringValue: "req-empty" } },
-      { key: "nested", value: { kvlistValue: { values: [{ key: "", value: { intValue: 2 } }] } } },
-    ]);
-  } finally {
-    await receiver.close();
-  }
+  const record = await oneRecord({ "": 1, nested: { "": 2 } }, "req-empty");
+  assert.equal(record.droppedAttributesCount, 1);
+  assert.deepEqual(record.attributes, [
+    { key: "request_id", value: { stringValue: "req-empty" } },
+    { key: "nested", value: { kvlistValue: { values: [{ key: "", value: { intValue: 2 } }] } } },
+  ]);
 });
 
 /** Logs `n` lines through a fresh sink and returns it once flushed. */
@@ -698,32 +684,16 @@ async function runChild(
   endpoint: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = new URL("./fixtures/otlp_child.ts", import.meta.url).pathname;
-  const cmd = runtime === "deno"
-    ? new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--quiet",
-        "--no-check",
-        "--allow-net=127.0.0.1,localhost",
-        child,
-        mode,
-        endpoint,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    })
-    : new Deno.Command("node", {
-      args: [
-        new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url).pathname,
-        child,
-        mode,
-        endpoint,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    });
+  const tsx = new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url).pathname;
+  const [exe, args] = runtime === "deno"
+    ? [Deno.execPath(), ["run", "--quiet", "--no-check", "--allow-net=127.0.0.1,localhost"]]
+    : ["node", [tsx]];
+  const cmd = new Deno.Command(exe, {
+    args: [...args, child, mode, endpoint],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  });
   const out = await cmd.output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
