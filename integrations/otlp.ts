@@ -61,7 +61,22 @@ import { describeThrown } from "../src/_serialize.ts";
 import { writeConsole } from "../src/_console.ts";
 import { toExportRequest } from "../src/_otlp.ts";
 
-/** Options of {@linkcode otlpSink}. Every one has a default. */
+/**
+ * Options of {@linkcode otlpSink}. Every one has a default.
+ *
+ * @example Smaller batches, sent sooner, and fewer retries
+ * ```ts ignore
+ * import { otlpSink, type OtlpSinkOptions } from "@ctx/request-context/otlp";
+ *
+ * const options: OtlpSinkOptions = {
+ *   endpoint: "http://127.0.0.1:4318",
+ *   maxLines: 100,
+ *   flushIntervalMs: 200,
+ *   maxAttempts: 3,
+ * };
+ * const sink = otlpSink(options);
+ * ```
+ */
 export interface OtlpSinkOptions {
   /**
    * The collector's OTLP/HTTP address: `/v1/logs` is appended to its path unless
@@ -83,7 +98,8 @@ export interface OtlpSinkOptions {
   flushIntervalMs?: number;
   /**
    * The most lines accepted but not yet delivered (batches in flight or waiting to
-   * be sent again); lines beyond it are dropped and counted. Default 2048.
+   * be sent again); lines beyond it are dropped and counted. Default 2048; never
+   * less than `maxLines`.
    */
   maxQueueLines?: number;
   /** Attempts per batch, the first included. Default 5. */
@@ -111,7 +127,21 @@ export interface OtlpSinkOptions {
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
-/** What {@linkcode otlpSink} returns: a sink object with `flush`, `close` and its drop count. */
+/**
+ * What {@linkcode otlpSink} returns: a sink object with `flush`, `close` and its drop count.
+ *
+ * @example Before a short job ends: send everything, then see what was lost
+ * ```ts ignore
+ * import { configureLogging, getLogger } from "@ctx/request-context";
+ * import { otlpSink } from "@ctx/request-context/otlp";
+ *
+ * const sink = otlpSink({ endpoint: "http://127.0.0.1:4318" });
+ * configureLogging({ sink });
+ * getLogger("job").info("done");
+ * await sink.close();
+ * if (sink.dropped > 0) console.error(`${sink.dropped} log lines were not delivered`);
+ * ```
+ */
 export interface OtlpSink extends SinkObject {
   /** Takes one line into the current batch. Never throws. */
   write(line: string): void;
@@ -163,11 +193,12 @@ const LOGS_PATH = "/v1/logs";
  * ```
  */
 export function otlpSink(options: OtlpSinkOptions = {}): OtlpSink {
-  const exporter = new Exporter(options);
+  const maxLines = positive(options.maxLines, 512);
+  const exporter = new Exporter(options, maxLines);
   // bufferedSink batches, times and flushes at exit; each batch it writes is one send,
   // whose promise it waits for on flush (and counts as held at exit).
   const buffer = bufferedSink({ write: (batch: string) => exporter.enqueue(batch) }, {
-    maxLines: positive(options.maxLines, 512),
+    maxLines,
     maxBytes: options.maxBytes,
     flushIntervalMs: options.flushIntervalMs,
     flushOnRequestEnd: false,
@@ -334,8 +365,9 @@ class Exporter {
   #reportedSetting = false;
   #invalid: string | undefined;
 
-  constructor(o: OtlpSinkOptions) {
-    this.#maxQueue = positive(o.maxQueueLines, 2048);
+  constructor(o: OtlpSinkOptions, maxLines: number) {
+    // A queue smaller than one batch would refuse every batch.
+    this.#maxQueue = Math.max(positive(o.maxQueueLines, 2048), maxLines);
     this.#maxAttempts = Math.floor(positive(o.maxAttempts, 5));
     this.#initialBackoff = positive(o.initialBackoffMs, 1000);
     this.#maxBackoff = positive(o.maxBackoffMs, 5000);

@@ -623,6 +623,30 @@ Deno.test("otlpSink: the queue is bounded: lines beyond maxQueueLines while batc
   }
 });
 
+Deno.test("otlpSink: the fetch option sends (a Workers service binding, a proxy); a queue smaller than a batch still takes one", async () => {
+  const receiver = startReceiver();
+  try {
+    const urls: string[] = [];
+    const sink = await logThrough({
+      endpoint: receiver.url,
+      maxLines: 50,
+      maxQueueLines: 10,
+      fetch: (url, init) => {
+        urls.push(url);
+        const headers = new Headers(init.headers);
+        headers.set("x-via", "binding");
+        return fetch(url, { ...init, headers });
+      },
+    }, 20);
+    assert.deepEqual(urls, [`${receiver.url}/v1/logs`]);
+    assert.equal(receiver.received[0].headers.get("x-via"), "binding");
+    assert.equal(recordsOf(receiver.received[0].body).length, 20);
+    assert.equal(sink.dropped, 0);
+  } finally {
+    await receiver.close();
+  }
+});
+
 Deno.test("otlpSink: never blocks a request: a collector that hangs does not delay the answer", async () => {
   let release: () => void = () => {};
   const hold = new Promise<void>((resolve) => (release = resolve));
