@@ -184,7 +184,8 @@ interface DenoLike {
   env: { get(name: string): string | undefined };
 }
 
-function readEnv(name: string): string | undefined {
+/** Internal: an environment variable, where reading it needs no permission prompt and cannot throw. */
+export function readEnv(name: string): string | undefined {
   try {
     const deno = (globalThis as { Deno?: DenoLike }).Deno;
     if (deno !== undefined) {

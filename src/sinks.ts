@@ -72,8 +72,8 @@ export const consoleSink: SinkFunction = (line: string): void => {
 
 let workers: boolean | undefined;
 
-/** Whether this is Cloudflare Workers (workerd), where the console takes objects. */
-function onWorkers(): boolean {
+/** Internal: whether this is Cloudflare Workers (workerd), where the console takes objects. */
+export function onWorkers(): boolean {
   if (workers === undefined) {
     const nav = (globalThis as { navigator?: { userAgent?: unknown } }).navigator;
     workers = nav?.userAgent === "Cloudflare-Workers";
