@@ -21,6 +21,7 @@ import {
   type SafeOptions,
   writeJson,
 } from "./_serialize.ts";
+import { formatPrettyEntry } from "./_pretty.ts";
 
 /** Field-name presets for the JSON form. */
 export type Preset = "default" | "ecs" | "otel";
@@ -41,7 +42,9 @@ export interface Entry {
 
 /** What the formatter needs of the configuration; its identity keys the scope caches. */
 export interface FormatConfig {
-  format: "json" | "logfmt";
+  format: "json" | "logfmt" | "pretty";
+  /** Pretty form only: ANSI colours on. */
+  color?: boolean;
   preset: Preset;
   safe: SafeOptions;
   maxLineLength: number;
@@ -548,6 +551,7 @@ function isoTime(ms: number): string {
  * call is bounded by the limits, not by the size of its values.
  */
 export function formatEntry(entry: Entry, cfg: FormatConfig): string {
+  if (cfg.format === "pretty") return formatPrettyEntry(entry, cfg, contextFields(entry));
   const max = cfg.maxLineLength;
   if (entry.message.length + entry.logger.length <= max) {
     const line = build(entry, cfg);

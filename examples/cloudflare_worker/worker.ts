@@ -24,9 +24,10 @@ export interface ExecutionContext {
 
 const log = getLogger("runs");
 
-async function audit(runId: string): Promise<void> {
+/** Runs after the response; `run_id` comes from the context it was started in, not from here. */
+async function audit(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 10));
-  log.info("Audit entry written", { run_id: runId });
+  log.info("Audit entry written");
 }
 
 /** The Worker: GET /runs/:id answers with the run; an audit entry is written after the response. */
@@ -37,9 +38,10 @@ export default {
     setContextFields({ run_id: runId });
     log.info("Loading run");
     // Keeps this request's id: the promise is created inside the request's context.
-    ctx.waitUntil(audit(runId));
+    ctx.waitUntil(audit());
     // A job of its own, with an id of its own, that records which request started it.
-    ctx.waitUntil(runWithContext({ fields: { started_by: getRequestId() } }, () => audit(runId)));
+    const fields = { run_id: runId, started_by: getRequestId() };
+    ctx.waitUntil(runWithContext({ fields }, audit));
     return Response.json({ run_id: runId });
   }),
 };

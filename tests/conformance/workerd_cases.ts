@@ -9,6 +9,7 @@ import { suite } from "./suite.ts";
 import { readFileSync } from "node:fs";
 import { bundle, startWorker } from "./workerd.ts";
 import { get } from "./client.ts";
+import { otlpGroup } from "./workerd_otlp.ts";
 
 const EXAMPLE_DIR = "examples/cloudflare_worker";
 
@@ -84,6 +85,9 @@ async function example(): Promise<void> {
     const own = /request_id["']?:\s*["']example-1["']/;
     assert.equal(lines.filter((l) => own.test(l)).length, 1, lines.join("\n"));
     assert.equal(lines.filter((l) => /started_by["']?:\s*["']example-1["']/.test(l)).length, 1);
+    // Both audits carry the run from their context, and no field is written twice.
+    assert.equal(lines.filter((l) => /run_id["']?:\s*["']42["']/.test(l)).length, 2, output);
+    assert.ok(!output.includes("extra_run_id"), output);
   } finally {
     await worker.close();
   }
@@ -91,12 +95,13 @@ async function example(): Promise<void> {
 
 /**
  * The workerd-only groups: the whole suite again under `nodejs_compat` (what
- * Hono's Workers templates set), the missing-flag check, the default sink and
- * the example Worker.
+ * Hono's Workers templates set), the missing-flag check, the default sink,
+ * the example Worker and otlpSink.
  */
 export function workerdGroups(
   fetchScript: string,
   consoleScript: string,
+  otlpScript: string,
 ): { name: string; run(): Promise<Counts> }[] {
   return [
     {
@@ -128,5 +133,6 @@ export function workerdGroups(
           run: example,
         }]),
     },
+    otlpGroup(otlpScript),
   ];
 }
