@@ -159,20 +159,29 @@ class Taken {
     if (this.#many !== undefined) return this.#many.has(name);
     return this.#few !== undefined && this.#few.includes(name);
   }
-  #taken(name: string): boolean {
+  /** `dot`: the index of the first `.` in `name`, or -1. */
+  #taken(name: string, dot: number): boolean {
     if (this.#has(name)) return true;
-    if (this.base.parents.has(name) || this.#parents?.has(name)) return true;
-    for (let i = name.indexOf("."); i > 0; i = name.indexOf(".", i + 1)) {
+    // Most lines have no dotted name at all (the default preset): no lookup then.
+    if (
+      (this.base.parents.size > 0 || this.#parents !== undefined) &&
+      (this.base.parents.has(name) || this.#parents?.has(name))
+    ) return true;
+    for (let i = dot; i > 0; i = name.indexOf(".", i + 1)) {
       if (this.#has(name.slice(0, i))) return true;
     }
     return false;
   }
   claim(name: string): string {
-    while (this.#taken(name)) name = `extra_${name}`;
+    let dot = name.indexOf(".");
+    while (this.#taken(name, dot)) {
+      name = `extra_${name}`;
+      if (dot >= 0) dot += 6;
+    }
     if (this.#many !== undefined) this.#many.add(name);
     else if (this.#few === undefined) this.#few = [name];
     else if (this.#few.push(name) > 16) this.#many = new Set(this.#few);
-    if (name.includes(".")) addParents(name, this.#parents ??= new Set());
+    if (dot >= 0) addParents(name, this.#parents ??= new Set());
     return name;
   }
   all(): Names {
@@ -220,6 +229,8 @@ function valueText(
   budget: Budget,
   cut: boolean,
 ): string | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : `"${value}"`;
+  if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "string") {
     // A string longer than the limit cannot fit: it is cut before it is escaped.
     if (value.length > limit) {
@@ -235,7 +246,7 @@ function valueText(
     // A value cut for length is written as the string of its JSON text, cut.
     return cut ? enc.cut(json.slice(0, limit), limit) : json;
   }
-  const text = typeof value === "number" || typeof value === "boolean" ? json : enc.fromJson(json);
+  const text = enc.fromJson(json);
   return text.length <= limit || !cut ? text : enc.cut(json, limit);
 }
 
