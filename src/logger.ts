@@ -17,11 +17,11 @@
  */
 
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
-import { config } from "./config.ts";
+import { config, type ResolvedConfig } from "./config.ts";
 import { currentScope } from "./_storage.ts";
 import { activeSpan } from "./_trace.ts";
-import { formatEntry } from "./_format.ts";
-import { describeThrown } from "./_serialize.ts";
+import { fallbackLine, formatEntry } from "./_format.ts";
+import { describeThrown, stringifySafe, toSafe } from "./_serialize.ts";
 import { writeConsole } from "./_console.ts";
 
 /** Fields of one call, written after the context's fields. */
@@ -109,7 +109,32 @@ export function getLogger(name = "app"): Logger {
   return new ContextLogger(typeof name === "string" ? name : String(name), undefined);
 }
 
-let internalFailureReported = false;
+/** Failures to build a line are reported on stderr at most once per this many milliseconds. */
+const REPORT_INTERVAL_MS = 1000;
+let lastReport = -Infinity;
+let unreported = 0;
+
+/** Reports a failure on stderr, the first at once, then at most one per interval with a count. */
+function reportFailure(e: unknown): void {
+  const now = Date.now();
+  if (now - lastReport < REPORT_INTERVAL_MS) {
+    unreported++;
+    return;
+  }
+  const more = unreported === 0 ? "" : ` (and ${unreported} more since the last report)`;
+  lastReport = now;
+  unreported = 0;
+  try {
+    writeConsole(
+      "error",
+      `@ctx/request-context: a log line could not be built, a minimal line was written instead: ${
+        describeThrown(e)
+      }${more}`,
+    );
+  } catch {
+    // nothing left to report to
+  }
+}
 
 /**
  * Internal: formats and writes one line, whatever it is given; never throws.
@@ -131,8 +156,9 @@ export function emit(
 
 /**
  * Internal: the line `emit` would write, in the configuration in force and the
- * current context, without writing it; `undefined` (reported once on stderr)
- * when it cannot be made. Never throws. The `@std/log` formatter returns it.
+ * current context, without writing it. Never throws: if building the line fails, a
+ * minimal line with the core keys and `logging_error` is returned instead (and the
+ * failure reported on stderr, rate-limited). The `@std/log` formatter returns it.
  */
 export function formatLine(
   level: LogLevel,
@@ -142,41 +168,51 @@ export function formatLine(
   extra: LogFields | undefined,
   time?: number,
 ): string | undefined {
+  const at = time ?? Date.now();
+  let requestId = "-";
   try {
     const scope = currentScope();
+    if (scope !== undefined) requestId = scope.root.requestId;
+    const cfg = config();
     return formatEntry({
-      time: time ?? Date.now(),
+      time: at,
       level,
       logger,
-      message: typeof message === "string" ? message : messageText(message),
-      requestId: scope === undefined ? "-" : scope.root.requestId,
+      message: typeof message === "string" ? message : messageText(message, cfg),
+      requestId,
       scope,
       bound,
       extra,
       span: activeSpan(),
-    }, config());
+    }, cfg);
   } catch (e) {
-    if (internalFailureReported) return undefined;
-    internalFailureReported = true;
+    // Defence in depth: no input is known to get here. The line is not lost: its core keys
+    // and the failure are written, and stderr says so (rate-limited, never only once ever).
+    reportFailure(e);
     try {
-      writeConsole(
-        "error",
-        `@ctx/request-context: a log line could not be written: ${describeThrown(e)}`,
+      return fallbackLine(
+        { time: at, level, logger, message, requestId },
+        config(),
+        describeThrown(e),
       );
     } catch {
-      // nothing left to report to
+      return undefined;
     }
-    return undefined;
   }
 }
 
-function messageText(message: unknown): string {
+/**
+ * The text of a message that is not a string: an Error as `Name: message`, any other value as
+ * its JSON text from the safe serializer, so redaction, depth, width and the line's length
+ * apply to it as to a field (a cycle is "[Circular]", a redacted key "[REDACTED]").
+ */
+function messageText(message: unknown, cfg: ResolvedConfig): string {
+  if (typeof message === "function") return String(toSafe(message, cfg.safe)); // [Function: name]
+  if (typeof message !== "object" || message === null) return String(message);
   try {
     if (message instanceof Error) return describeThrown(message);
-    const text = JSON.stringify(message);
-    return text === undefined ? String(message) : text;
   } catch {
-    // A proxy may throw on `instanceof` and on every conversion.
-    return describeThrown(message);
+    // A proxy may throw on `instanceof`: the serializer writes its marker.
   }
+  return stringifySafe(message, cfg.safe, undefined, cfg.maxLineLength) ?? "undefined";
 }
