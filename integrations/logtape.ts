@@ -24,7 +24,7 @@
  */
 
 import { currentScope, mergedFields, rootScope, type Scope, storage } from "../src/_storage.ts";
-import { isSafeId, MAX_ID_LENGTH } from "../src/ids.ts";
+import { isSafeId, MAX_ID_LENGTH, NO_REQUEST_ID } from "../src/ids.ts";
 import { emit } from "../src/logger.ts";
 import type { LogLevel } from "../src/levels.ts";
 import { config } from "../src/config.ts";
@@ -140,8 +140,8 @@ function storeOf(scope: Scope): LogTapeStore {
     return cached.store;
   }
   const store: LogTapeStore = { ...mergedFields(scope) };
-  // "-" means no request: LogTape records outside one carry no request_id, as before.
-  if (root.requestId !== "-") store.request_id = root.requestId;
+  // No request (withContext outside one): LogTape records carry no request_id, as before.
+  if (root.requestId !== NO_REQUEST_ID) store.request_id = root.requestId;
   for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) {
     const state = symbolState.get(s);
     if (state !== undefined) {
@@ -205,7 +205,7 @@ export const contextLocalStorage: ContextLocalStorageLike = {
       for (const key of Object.keys(given)) if (key !== "request_id") all[key] = given[key];
       scope = rootScope(rid, all);
     } else {
-      const base = parent ?? rootScope("-");
+      const base = parent ?? rootScope(NO_REQUEST_ID);
       scope = { root: base.root, parent: base, own: changed ? fields : undefined };
     }
     const symbols = Object.getOwnPropertySymbols(given);

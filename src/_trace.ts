@@ -4,7 +4,7 @@
 // `root.hidden`.
 
 import { mergedFields, type RootState, type Scope, setRootFields } from "./_storage.ts";
-import { isSafeId } from "./ids.ts";
+import { isSafeId, NO_REQUEST_ID } from "./ids.ts";
 import {
   generateChildSpanId,
   generateTraceAndSpanIds,
@@ -132,7 +132,7 @@ export function inherited(
   parent: Scope,
 ): { fields: Record<string, unknown>; hidden?: Record<string, unknown> } | undefined {
   const root = parent.root;
-  if (root.requestId === "-") return undefined;
+  if (root.requestId === NO_REQUEST_ID) return undefined;
   const span = activeSpan() ?? contextSpan(parent);
   const fields: Record<string, unknown> = {};
   const correlation = mergedFields(parent).correlation_id;

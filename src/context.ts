@@ -24,7 +24,7 @@ import {
   type Scope,
   storage,
 } from "./_storage.ts";
-import { generateRequestId, isSafeId, MAX_ID_LENGTH } from "./ids.ts";
+import { generateRequestId, isSafeId, MAX_ID_LENGTH, NO_REQUEST_ID } from "./ids.ts";
 import { inherited } from "./_trace.ts";
 
 /** What {@linkcode getContext} returns: a snapshot of the current context. */
@@ -108,7 +108,7 @@ export function runWithContext<T>(a: ContextInit | (() => T), b?: () => T): T {
  * ```
  */
 export function withContext<T>(fields: Record<string, unknown>, fn: () => T): T {
-  const parent = currentScope() ?? rootScope("-");
+  const parent = currentScope() ?? rootScope(NO_REQUEST_ID);
   const scope: Scope = { root: parent.root, parent, own: plainFields(fields) };
   return storage.run(scope, fn);
 }
@@ -144,7 +144,7 @@ export function getContext(): RequestContext | undefined {
  * ```
  */
 export function getRequestId(): string {
-  return currentScope()?.root.requestId ?? "-";
+  return currentScope()?.root.requestId ?? NO_REQUEST_ID;
 }
 
 /**

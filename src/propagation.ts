@@ -76,7 +76,7 @@ export function propagationHeaders(): Record<string, string> {
       if (span.tracestate !== undefined) headers.tracestate = span.tracestate;
     }
   }
-  if (root.requestId !== "-" && isSafeId(root.requestId, MAX_ID_LENGTH)) {
+  if (isSafeId(root.requestId, MAX_ID_LENGTH)) {
     headers[REQUEST_ID_HEADER] = root.requestId;
   }
   const correlation = mergedFields(scope).correlation_id;

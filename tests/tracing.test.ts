@@ -12,6 +12,7 @@ import {
   propagationHeaders,
   runWithContext,
   setCorrelationId,
+  setRequestId,
   setTraceContext,
   setUser,
   withContext,
@@ -270,6 +271,47 @@ Deno.test("a job started from a request keeps its correlation id and trace, with
     await srv.close();
     cap.restore();
   }
+});
+
+Deno.test("X-Request-ID: '-' (the id of no request) is replaced: its job keeps the trace, its id is propagated", async () => {
+  const cap = capture();
+  const jobs: Promise<void>[] = [];
+  let sent: Record<string, string> = {};
+  const srv = serve(withRequestContext(() => {
+    sent = propagationHeaders();
+    jobs.push(runWithContext(async () => {
+      await Promise.resolve();
+      log.info("job ran");
+    }));
+    return new Response("ok");
+  }));
+  try {
+    const res = await fetch(srv.url, { headers: { "x-request-id": "-", "x-correlation-id": "-" } });
+    await res.text();
+    await Promise.all(jobs);
+    const id = res.headers.get("x-request-id")!;
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    const start = cap.lines()[0];
+    const job = cap.lines().find((l) => l.message === "job ran")!;
+    assert.equal(start.request_id, id);
+    assert.equal(start.correlation_id, undefined, "'-' is no correlation id either");
+    assert.equal(sent["X-Request-ID"], id);
+    assert.equal(job.trace_id, start.trace_id, "the job continues the request's trace");
+    assert.equal(job.correlation_id, id);
+  } finally {
+    await srv.close();
+    cap.restore();
+  }
+});
+
+Deno.test("'-' from code is not an id: runWithContext generates one, setRequestId and setCorrelationId refuse it", () => {
+  runWithContext({ requestId: "-" }, () => {
+    assert.match(getRequestId(), /^[0-9a-f-]{36}$/);
+    assert.equal(setRequestId("-"), false);
+    assert.equal(setCorrelationId("-"), false);
+    assert.notEqual(getRequestId(), "-");
+    assert.equal(getContext()?.fields.correlation_id, undefined);
+  });
 });
 
 Deno.test("propagationHeaders: nothing outside a context; inside a job without a trace, one is started and logged", () => {
