@@ -23,7 +23,14 @@
  * @module
  */
 
-import { currentScope, mergedFields, rootScope, type Scope, storage } from "../src/_storage.ts";
+import {
+  currentScope,
+  mergedFields,
+  putField,
+  rootScope,
+  type Scope,
+  storage,
+} from "../src/_storage.ts";
 import { isSafeId, MAX_ID_LENGTH, NO_REQUEST_ID } from "../src/ids.ts";
 import { emit } from "../src/logger.ts";
 import type { LogLevel } from "../src/levels.ts";
@@ -191,8 +198,8 @@ export const contextLocalStorage: ContextLocalStorageLike = {
     for (const key of Object.keys(given)) {
       if (key === "request_id") continue;
       const value = given[key];
-      if (current !== undefined && key in current && current[key] === value) continue;
-      fields[key] = value;
+      if (current !== undefined && Object.hasOwn(current, key) && current[key] === value) continue;
+      putField(fields, key, value);
       changed = true;
     }
     const rid = given.request_id;
@@ -202,7 +209,9 @@ export const contextLocalStorage: ContextLocalStorageLike = {
     ) {
       // Another request id: a new root, as runWithContext, carrying every field given.
       const all: Record<string, unknown> = {};
-      for (const key of Object.keys(given)) if (key !== "request_id") all[key] = given[key];
+      for (const key of Object.keys(given)) {
+        if (key !== "request_id") putField(all, key, given[key]);
+      }
       scope = rootScope(rid, all);
     } else {
       const base = parent ?? rootScope(NO_REQUEST_ID);
@@ -277,7 +286,7 @@ export function logTapeSink(options?: LogTapeSinkOptions): LogTapeSink {
     let extra: Record<string, unknown> | undefined;
     let time: number | undefined;
     try {
-      level = LEVELS[record.level] ?? "INFO";
+      level = Object.hasOwn(LEVELS, record.level) ? LEVELS[record.level] : "INFO";
       const category = record.category;
       logger = Array.isArray(category) ? category.join(separator) : String(category);
       message = messageText(record.message);
@@ -289,8 +298,10 @@ export function logTapeSink(options?: LogTapeSinkOptions): LogTapeSink {
         for (const key of Object.keys(properties)) {
           const value = properties[key];
           // The core writes the context itself; an equal property would be a copy.
-          if (context !== undefined && key in context && context[key] === value) continue;
-          (extra ??= {})[key] = value;
+          if (context !== undefined && Object.hasOwn(context, key) && context[key] === value) {
+            continue;
+          }
+          putField(extra ??= {}, key, value);
         }
       }
     } catch (e) {

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { currentScope, mergedFields, patchRoot } from "./_storage.ts";
+import { currentScope, mergedFields, ownField, patchRoot } from "./_storage.ts";
 import {
   activeSpan,
   contextSpan,
@@ -63,7 +63,7 @@ export function propagationHeaders(): Record<string, string> {
   let span: SpanIds | undefined = activeSpan() ?? contextSpan(scope);
   if (span === undefined) {
     const fields = mergedFields(scope);
-    if (fields.trace_id === undefined && fields.span_id === undefined) {
+    if (ownField(fields, "trace_id") === undefined && ownField(fields, "span_id") === undefined) {
       const started = traceFields(undefined);
       patchRoot(root, started);
       span = contextSpan(scope);
@@ -79,7 +79,7 @@ export function propagationHeaders(): Record<string, string> {
   if (isSafeId(root.requestId, MAX_ID_LENGTH)) {
     headers[REQUEST_ID_HEADER] = root.requestId;
   }
-  const correlation = mergedFields(scope).correlation_id;
+  const correlation = ownField(mergedFields(scope), "correlation_id");
   if (isSafeId(correlation, MAX_ID_LENGTH)) headers[CORRELATION_HEADER] = correlation;
   return headers;
 }

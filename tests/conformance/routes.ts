@@ -8,6 +8,7 @@ import {
   getContext,
   getLogger,
   getRequestId,
+  propagationHeaders,
   runWithContext,
   setContextFields,
   withContext,
@@ -114,6 +115,17 @@ async function fields(): Promise<Response> {
   return Response.json({ applied });
 }
 
+/**
+ * A client's JSON (here from the `x-fields` header, as a body would be) handed to
+ * `setContextFields` as it is: its keys are data, `__proto__` included, and the
+ * headers sent downstream come only from the context's own fields.
+ */
+function jsonFields(request: Request): Response {
+  const applied = setContextFields(JSON.parse(request.headers.get("x-fields") ?? "{}"));
+  log.info("json fields set");
+  return Response.json({ applied, sent: propagationHeaders() });
+}
+
 /** Throws after an await: the adapters must answer 500 and log the error once. */
 async function error(): Promise<Response> {
   await sleep(1);
@@ -196,6 +208,7 @@ export const routes: Record<string, Route> = {
   "/ctx": ctx,
   "/nested": nested,
   "/fields": fields,
+  "/json-fields": jsonFields,
   "/error": error,
   "/background": background,
   "/timer": timer,

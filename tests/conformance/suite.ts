@@ -186,6 +186,27 @@ const fieldsCase: Case = {
   },
 };
 
+const jsonKeysCase: Case = {
+  name: "keys of a client's JSON are data: __proto__ is logged as a key and never propagated",
+  async run(t) {
+    const id = newId("keys");
+    const json = '{"__proto__":{"correlation_id":"evil-corr"},"toString":"t","constructor":1}';
+    const res = await get(t, "/json-fields", id, { "x-fields": json });
+    const body = await res.json();
+    assert.equal(body.applied, true);
+    assert.equal(body.sent["X-Correlation-ID"], undefined, JSON.stringify(body.sent));
+    assert.equal(body.sent["X-Request-ID"], id);
+    const { lines, finish } = await accessLines(t, id, "/json-fields", 200);
+    for (const line of [only(lines, "json fields set"), finish]) {
+      assert.ok(Object.hasOwn(line, "__proto__"), JSON.stringify(line));
+      assert.equal(JSON.stringify(line.__proto__), '{"correlation_id":"evil-corr"}');
+      assert.equal(line.toString, "t");
+      assert.equal(line.constructor, 1);
+      assert.equal(line.correlation_id, undefined);
+    }
+  },
+};
+
 const backgroundCase: Case = {
   name: "runWithContext gives background work its own id; late work keeps the request's id",
   async run(t) {
@@ -279,6 +300,7 @@ export const suite: Case[] = [
   errorCase,
   nestedCase,
   fieldsCase,
+  jsonKeysCase,
   backgroundCase,
   timerCase,
   streamCase,
