@@ -224,6 +224,7 @@ export const contextLocalStorage: ContextLocalStorageLike = {
         if (key !== "request_id") putField(all, key, given[key]);
       }
       scope = rootScope(rid, all);
+      scope.root.idHeader = parent?.root.idHeader;
     } else {
       const base = parent ?? rootScope(NO_REQUEST_ID);
       scope = { root: base.root, parent: base, own: changed ? fields : undefined };

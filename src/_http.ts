@@ -59,6 +59,7 @@ export function handleRequest(
   host?: () => unknown,
 ): Promise<Response> {
   const scope = rootScope(intakeId(request, o));
+  scope.root.idHeader = o.header;
   intakeTrace(request, scope.root, o.trust, o.maxLength);
   return storage.run(scope, () => run(request, o, scope, inner, host));
 }

@@ -29,6 +29,11 @@ export interface RootState {
   version: number;
   /** State kept for propagation that is not written to log lines (for example `tracestate`). */
   hidden?: Record<string, unknown>;
+  /**
+   * The header this service carries request ids in (the adapter's `headerName`):
+   * `propagationHeaders` sends the id under it. A job started from a request keeps it.
+   */
+  idHeader: string | undefined;
 }
 
 /** A scope: a root plus the fields of the `withContext` calls around the current code. */
@@ -111,7 +116,7 @@ export function currentScope(): Scope | undefined {
 /** A new root scope. */
 export function rootScope(requestId: string, fields?: Record<string, unknown>): Scope {
   return {
-    root: { requestId, fields: fields ? { ...fields } : {}, version: 0 },
+    root: { requestId, fields: fields ? { ...fields } : {}, version: 0, idHeader: undefined },
     parent: undefined,
     own: undefined,
   };

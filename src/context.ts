@@ -85,9 +85,12 @@ export function runWithContext<T>(a: ContextInit | (() => T), b?: () => T): T {
   const id = isSafeId(init.requestId, MAX_ID_LENGTH) ? init.requestId : generateRequestId();
   const parent = init.inherit === false ? undefined : currentScope();
   const from = parent === undefined ? undefined : inherited(parent);
-  if (from === undefined) return storage.run(rootScope(id, plainFields(init.fields)), fn);
-  const scope = rootScope(id, { ...from.fields, ...plainFields(init.fields) });
-  if (from.hidden !== undefined) scope.root.hidden = from.hidden;
+  const scope = from === undefined
+    ? rootScope(id, plainFields(init.fields))
+    : rootScope(id, { ...from.fields, ...plainFields(init.fields) });
+  if (from?.hidden !== undefined) scope.root.hidden = from.hidden;
+  // A job of this service sends its id under the header name the service uses.
+  if (parent !== undefined) scope.root.idHeader = parent.root.idHeader;
   return storage.run(scope, fn);
 }
 

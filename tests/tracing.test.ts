@@ -429,6 +429,42 @@ Deno.test("two services on 127.0.0.1: B's lines join A's by trace_id, request_id
   }
 });
 
+Deno.test("propagation sends the request id under the headerName the adapter uses, from requests and their jobs", async () => {
+  const cap = capture();
+  // Service B (Hono) reads its id from X-Trace-Id, as A sends it.
+  const b = new Hono();
+  b.use(requestContext({ headerName: "X-Trace-Id", logger: "b.http" }));
+  b.get("/b", (c) => c.json({ id: getRequestId(), got: c.req.header("x-request-id") ?? null }));
+  const serviceB = serve(b.fetch);
+  let inRequest: Record<string, string> = {};
+  let inJob: Record<string, string> = {};
+  const serviceA = serve(withRequestContext(async () => {
+    inRequest = propagationHeaders();
+    await runWithContext(() => {
+      inJob = propagationHeaders();
+    });
+    const answer = await fetchWithContext(`${serviceB.url}/b`);
+    return new Response(await answer.text());
+  }, { headerName: "X-Trace-Id" }));
+  try {
+    const res = await fetch(serviceA.url, { headers: { "x-trace-id": "trace-name-1" } });
+    assert.deepEqual(await res.json(), { id: "trace-name-1", got: null });
+    assert.equal(inRequest["X-Trace-Id"], "trace-name-1");
+    assert.equal(inRequest["X-Request-ID"], undefined, JSON.stringify(inRequest));
+    assert.match(
+      inJob["X-Trace-Id"],
+      /^[0-9a-f-]{36}$/,
+      "a job sends its own id, under the same name",
+    );
+    assert.equal(inJob["X-Request-ID"], undefined);
+    assert.equal(res.headers.get("x-trace-id"), "trace-name-1");
+  } finally {
+    await serviceA.close();
+    await serviceB.close();
+    cap.restore();
+  }
+});
+
 Deno.test("presets map the trace fields: ECS trace.id/span.id, OTel top-level trace_id/span_id/flags", () => {
   const S = "b7ad6b7169203331";
   const lineIn = (preset: "ecs" | "otel"): Line => {
