@@ -82,18 +82,27 @@ export function requestContext(
 ): RequestContextMiddleware {
   const o = resolveOptions(options);
   return async (c, next) => {
-    const response = await handleRequest(c.req.raw, o, async (requestId, reportError) => {
+    const response = await handleRequest(c.req.raw, o, async (requestId, reportError, nested) => {
       c.set("requestId", requestId);
-      await next();
+      try {
+        await next();
+      } catch (error) {
+        // The app's onError threw: c.error is what it was handling. Both are logged.
+        if (c.error !== undefined && c.error !== error) {
+          reportError(c.error);
+          reportError(error, "Error handler failed");
+        }
+        throw error;
+      }
       if (c.error !== undefined) reportError(c.error);
       const res: unknown = c.finalized === false ? undefined : c.res;
-      if (!(res instanceof Response)) {
+      if (!(res instanceof Response) && !nested) {
         // The handler returned no Response (or something else): drop what Hono holds, so
         // the shared path's logged 500 replaces it whole instead of Hono failing later.
         (c as { res: unknown }).res = undefined;
       }
       return res as Response;
     }, () => c.executionCtx);
-    if (response !== c.res) c.res = response;
+    if (response instanceof Response && response !== c.res) c.res = response;
   };
 }

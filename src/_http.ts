@@ -6,7 +6,14 @@ import type { RequestContextOptions } from "./options.ts";
 import { currentGenerator, isSafeId, type RequestIdGenerator, safeGenerate } from "./ids.ts";
 import { getLogger, type Logger } from "./logger.ts";
 import { config } from "./config.ts";
-import { rootScope, type Scope, storage } from "./_storage.ts";
+import {
+  currentScope,
+  type ReportError,
+  rootScope,
+  type RootState,
+  type Scope,
+  storage,
+} from "./_storage.ts";
 import { intakeTrace } from "./_trace.ts";
 
 /** Options with their defaults applied, once per adapter. */
@@ -35,11 +42,14 @@ export function resolveOptions(options: RequestContextOptions = {}): ResolvedOpt
 /**
  * What an adapter runs inside the request's context. `reportError` is for errors
  * the framework already turned into a response (Hono's `onError`): they are logged
- * like errors thrown out of `inner`, which become a 500.
+ * like errors thrown out of `inner`, which become a 500, and each error once.
+ * `nested` is true when the adapter runs inside another adapter's request and
+ * reuses it: the outer one writes the access lines and answers errors.
  */
 export type Inner = (
   requestId: string,
-  reportError: (error: unknown) => void,
+  reportError: ReportError,
+  nested: boolean,
 ) => Response | Promise<Response>;
 
 /** The incoming id when it is safe to keep, else a new one. The raw value goes nowhere else. */
@@ -51,17 +61,68 @@ export function intakeId(request: Request, o: ResolvedOptions): string {
   return safeGenerate(o.generator ?? currentGenerator());
 }
 
-/** Runs one request through the shared path and returns the response to send. */
+/**
+ * Runs one request through the shared path and returns the response to send.
+ * Inside a request another adapter already runs (a Hono sub-app with its own
+ * middleware, a wrapped handler called from Hono, Hono behind the Fetch wrapper),
+ * the request is reused: one id, one pair of access lines, errors logged once.
+ */
 export function handleRequest(
   request: Request,
   o: ResolvedOptions,
   inner: Inner,
   host?: () => unknown,
 ): Promise<Response> {
+  const outer = currentScope()?.root;
+  if (outer?.reportError !== undefined) return reuse(outer, o, inner);
   const scope = rootScope(intakeId(request, o));
   scope.root.idHeader = o.header;
   intakeTrace(request, scope.root, o.trust, o.maxLength);
   return storage.run(scope, () => run(request, o, scope, inner, host));
+}
+
+/**
+ * An adapter inside another adapter's request: `inner` runs in the same context
+ * and its errors go out to the outer adapter, which logs and answers them.
+ */
+function reuse(root: RootState, o: ResolvedOptions, inner: Inner): Promise<Response> {
+  const finish = (result: unknown): Response =>
+    result instanceof Response ? withHeader(result, o.header, root.requestId) : result as Response;
+  let result: unknown;
+  try {
+    result = inner(root.requestId, root.reportError!, true);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (result instanceof Response) return Promise.resolve(finish(result));
+  return Promise.resolve(result).then(finish);
+}
+
+/**
+ * The status of an error that carries its own response, as Hono's `HTTPException`
+ * does (`getResponse()` and a numeric `status`); `undefined` for any other error.
+ */
+function ownStatus(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  try {
+    const e = error as { getResponse?: unknown; status?: unknown };
+    return typeof e.getResponse === "function" && typeof e.status === "number"
+      ? e.status
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The response an error carries (see {@linkcode ownStatus}), if it gives one. */
+function ownResponse(error: unknown): Response | undefined {
+  if (ownStatus(error) === undefined) return undefined;
+  try {
+    const response: unknown = (error as { getResponse: () => unknown }).getResponse();
+    return response instanceof Response ? response : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -98,16 +159,26 @@ function run(
     start = performance.now();
     o.log.info(`${method} ${path}`, { method, path });
   }
-  // A rejection with `undefined` still says so: JSON would drop the field.
-  const reportError = (error: unknown) =>
-    o.log.error("Unhandled error", {
+  // Each error once, however many adapters or handlers see it; none that carries its own
+  // response below 500 (an HTTPException for a 401): that is an answer, and the finish line
+  // (WARN) says all.
+  let reported: unknown[] | undefined;
+  const reportError: ReportError = (error, message = "Unhandled error") => {
+    if (reported?.includes(error)) return;
+    (reported ??= []).push(error);
+    const status = ownStatus(error);
+    if (status !== undefined && status < 500) return;
+    // A rejection with `undefined` still says so: JSON would drop the field.
+    o.log.error(message, {
       method: o.logRequests ? method : request.method,
       path: o.logRequests ? path : pathOf(request.url),
       error: error === undefined ? "undefined" : error,
     });
+  };
+  scope.root.reportError = reportError;
   const fail = (error: unknown): Response => {
     reportError(error);
-    return errorResponse(scope.root.requestId);
+    return ownResponse(error) ?? errorResponse(scope.root.requestId);
   };
   const finish = (result: unknown): Response => {
     let response = result instanceof Response ? result : fail(
@@ -128,7 +199,7 @@ function run(
   };
   let result: unknown;
   try {
-    result = inner(scope.root.requestId, reportError);
+    result = inner(scope.root.requestId, reportError, false);
   } catch (error) {
     return settled(() => finish(fail(error)));
   }

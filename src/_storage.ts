@@ -34,7 +34,16 @@ export interface RootState {
    * `propagationHeaders` sends the id under it. A job started from a request keeps it.
    */
   idHeader: string | undefined;
+  /**
+   * Set on a root an HTTP adapter made for a request (a `runWithContext` job is not
+   * one): logs an error of the request once. An adapter that runs inside such a
+   * root reuses it, and reports its errors here.
+   */
+  reportError: ReportError | undefined;
 }
+
+/** Logs an error of a request once (`message` defaults to `"Unhandled error"`). */
+export type ReportError = (error: unknown, message?: string) => void;
 
 /** A scope: a root plus the fields of the `withContext` calls around the current code. */
 export interface Scope {
@@ -116,7 +125,13 @@ export function currentScope(): Scope | undefined {
 /** A new root scope. */
 export function rootScope(requestId: string, fields?: Record<string, unknown>): Scope {
   return {
-    root: { requestId, fields: fields ? { ...fields } : {}, version: 0, idHeader: undefined },
+    root: {
+      requestId,
+      fields: fields ? { ...fields } : {},
+      version: 0,
+      idHeader: undefined,
+      reportError: undefined,
+    },
     parent: undefined,
     own: undefined,
   };

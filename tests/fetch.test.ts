@@ -6,6 +6,7 @@ import {
   setRequestId,
   withRequestContext,
 } from "../mod.ts";
+import { HTTPException } from "hono/http-exception";
 import { capture, type Line, serve, sleep } from "./_helpers.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -225,6 +226,32 @@ Deno.test("an uncaught error: logged once with its stack, 500 JSON with the id, 
     assert.equal((await str.json()).request_id, strId);
     const strErrors = linesOf(cap.lines(), strId).filter((l) => l.error !== undefined);
     assert.deepEqual(strErrors.map((l) => l.error), ["a thrown string"]);
+  } finally {
+    await srv.close();
+    cap.restore();
+  }
+});
+
+Deno.test("a thrown error that carries its own response below 500 (an HTTPException) is that response, not an error", async () => {
+  const cap = capture();
+  const srv = serve(withRequestContext((req) => {
+    const status = Number(new URL(req.url).pathname.slice(1));
+    throw new HTTPException(status as 401, { message: `status ${status}` });
+  }));
+  try {
+    const res = await fetch(`${srv.url}/401`, { headers: { "x-request-id": "own-401" } });
+    assert.equal(res.status, 401);
+    assert.equal(await res.text(), "status 401");
+    assert.equal(res.headers.get("x-request-id"), "own-401");
+    assert.deepEqual(linesOf(cap.lines(), "own-401").map((l) => [l.level, l.message]), [
+      ["INFO", "GET /401"],
+      ["WARN", "GET /401 - 401"],
+    ]);
+    const down = await fetch(`${srv.url}/503`, { headers: { "x-request-id": "own-503" } });
+    assert.equal(down.status, 503, "the error's own response, still");
+    await down.body?.cancel();
+    const downLines = linesOf(cap.lines(), "own-503");
+    assert.equal(downLines.filter((l) => l.error !== undefined).length, 1, "500 and above: logged");
   } finally {
     await srv.close();
     cap.restore();

@@ -12,6 +12,7 @@ import {
   runWithContext,
   setContextFields,
   withContext,
+  withRequestContext,
 } from "../../mod.ts";
 import { linesContaining } from "./capture.ts";
 
@@ -126,6 +127,26 @@ function jsonFields(request: Request): Response {
   return Response.json({ applied, sent: propagationHeaders() });
 }
 
+/** A handler wrapped by `withRequestContext` of its own, run inside the app's adapter: it reuses the request. */
+const nestedAdapter: Route = withRequestContext(() => {
+  log.info("nested handler");
+  return Response.json({ id: getRequestId() });
+});
+
+/** An error that carries its own response (as Hono's `HTTPException` does), below 500. */
+class Refused extends Error {
+  readonly status = 401;
+  getResponse(): Response {
+    return new Response("refused", { status: 401 });
+  }
+}
+
+/** Throws an error that carries its own 401: an answer, not an error to log. */
+function refused(): Response {
+  log.info("refusing");
+  throw new Refused("no token");
+}
+
 /** Throws after an await: the adapters must answer 500 and log the error once. */
 async function error(): Promise<Response> {
   await sleep(1);
@@ -210,6 +231,8 @@ export const routes: Record<string, Route> = {
   "/fields": fields,
   "/json-fields": jsonFields,
   "/error": error,
+  "/nested-adapter": nestedAdapter,
+  "/refused": refused,
   "/background": background,
   "/timer": timer,
   "/stream": stream,

@@ -151,6 +151,41 @@ const errorCase: Case = {
   },
 };
 
+const nestedAdapterCase: Case = {
+  name: "an adapter inside the app's adapter reuses the request: one id, one pair of access lines",
+  async run(t) {
+    const id = newId("nest");
+    const res = await get(t, "/nested-adapter", id);
+    assert.deepEqual(await res.json(), { id });
+    assert.equal(res.headers.get("X-Request-ID"), id);
+    const { lines } = await accessLines(t, id, "/nested-adapter", 200);
+    assert.deepEqual(lines.map((l) => l.message), [
+      "GET /nested-adapter",
+      "nested handler",
+      "GET /nested-adapter - 200",
+    ]);
+    const fresh = await get(t, "/nested-adapter");
+    const body = await fresh.json();
+    assert.match(body.id, ID_PATTERN);
+    assert.equal(fresh.headers.get("X-Request-ID"), body.id, "the client's id is the handler's");
+  },
+};
+
+const refusedCase: Case = {
+  name: "an error carrying its own response below 500 is that answer: no error line, a WARN finish",
+  async run(t) {
+    const id = newId("refused");
+    const res = await get(t, "/refused", id);
+    assert.equal(res.status, 401);
+    assert.equal(await res.text(), "refused");
+    assert.equal(res.headers.get("X-Request-ID"), id);
+    const { lines, finish } = await accessLines(t, id, "/refused", 401);
+    assert.equal(finish.level, "WARN");
+    assert.deepEqual(lines.filter((l) => l.level === "ERROR" || l.error !== undefined), []);
+    assert.equal(lines.length, 3, JSON.stringify(lines));
+  },
+};
+
 const nestedCase: Case = {
   name: "nested withContext adds fields inside and restores the outer scope",
   async run(t) {
@@ -298,6 +333,8 @@ export const suite: Case[] = [
   invalidCase,
   notFoundCase,
   errorCase,
+  nestedAdapterCase,
+  refusedCase,
   nestedCase,
   fieldsCase,
   jsonKeysCase,
