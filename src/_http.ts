@@ -3,7 +3,7 @@
 // error line, response header.
 
 import type { RequestContextOptions } from "./options.ts";
-import { currentGenerator, isSafeId, type RequestIdGenerator, safeGenerate } from "./ids.ts";
+import { currentGenerator, isSafeId, safeGenerate } from "./ids.ts";
 import { getLogger, type Logger } from "./logger.ts";
 import { config } from "./config.ts";
 import {
@@ -18,22 +18,38 @@ import { intakeTrace } from "./_trace.ts";
 
 /** Options with their defaults applied, once per adapter. */
 export interface ResolvedOptions {
+  /** The id header; `""` reads none and sets none. */
   header: string;
   trust: boolean;
   maxLength: number;
-  generator: RequestIdGenerator | undefined;
+  /** The adapter's own generator, called with the request's subject; else the configured one. */
+  generator: ((subject: never) => string) | undefined;
   logRequests: boolean;
   log: Logger;
 }
 
-/** Applies the defaults of {@linkcode RequestContextOptions}. */
-export function resolveOptions(options: RequestContextOptions = {}): ResolvedOptions {
-  const maxLength = options.maxLength;
+/** The longest incoming id kept by default: 255, as `hono/request-id`. */
+export const DEFAULT_MAX_LENGTH = 255;
+
+/** An HTTP header name (RFC 9110 `token`). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Applies the defaults of {@linkcode RequestContextOptions}. A `headerName` that is
+ * not a header name throws here, when the adapter is made, rather than on every request.
+ */
+export function resolveOptions<S>(options: RequestContextOptions<S> = {}): ResolvedOptions {
+  const header = options.headerName ?? "X-Request-ID";
+  if (typeof header !== "string" || (header !== "" && !HEADER_NAME.test(header))) {
+    throw new TypeError(`headerName ${JSON.stringify(header)} is not a valid header name`);
+  }
+  const maxLength = options.maxLength ?? options.limitLength;
+  const generator = options.generator;
   return {
-    header: options.headerName || "X-Request-ID",
+    header,
     trust: options.trustIncoming ?? true,
-    maxLength: typeof maxLength === "number" && maxLength > 0 ? maxLength : 128,
-    generator: options.generator,
+    maxLength: typeof maxLength === "number" && maxLength > 0 ? maxLength : DEFAULT_MAX_LENGTH,
+    generator: typeof generator === "function" ? generator : undefined,
     logRequests: options.logRequests ?? true,
     log: getLogger(options.logger ?? "http"),
   };
@@ -52,13 +68,18 @@ export type Inner = (
   nested: boolean,
 ) => Response | Promise<Response>;
 
-/** The incoming id when it is safe to keep, else a new one. The raw value goes nowhere else. */
-export function intakeId(request: Request, o: ResolvedOptions): string {
-  if (o.trust) {
+/**
+ * The incoming id when it is safe to keep, else a new one (the adapter's generator
+ * gets `subject`: the `Request`, or Hono's `Context`). The raw value goes nowhere else.
+ */
+export function intakeId(request: Request, o: ResolvedOptions, subject: unknown): string {
+  if (o.trust && o.header !== "") {
     const incoming = request.headers.get(o.header);
     if (incoming !== null && isSafeId(incoming, o.maxLength)) return incoming;
   }
-  return safeGenerate(o.generator ?? currentGenerator());
+  return o.generator === undefined
+    ? safeGenerate(currentGenerator())
+    : safeGenerate(o.generator as (subject: unknown) => string, subject);
 }
 
 /**
@@ -72,10 +93,11 @@ export function handleRequest(
   o: ResolvedOptions,
   inner: Inner,
   host?: () => unknown,
+  subject: unknown = request,
 ): Promise<Response> {
   const outer = currentScope()?.root;
   if (outer?.reportError !== undefined) return reuse(outer, o, inner);
-  const scope = rootScope(intakeId(request, o));
+  const scope = rootScope(intakeId(request, o, subject));
   scope.root.idHeader = o.header;
   intakeTrace(request, scope.root, o.trust, o.maxLength);
   return storage.run(scope, () => run(request, o, scope, inner, host));
@@ -227,12 +249,12 @@ function errorResponse(requestId: string): Response {
 }
 
 /**
- * `response` with the id header set. A response with immutable headers (from
+ * `response` with the id header set (none when `name` is `""`). A response with immutable headers (from
  * `fetch()`, `Response.redirect()`) is copied, its body still streaming; a
  * `101 Switching Protocols` (WebSocket upgrade) is passed through untouched.
  */
 export function withHeader(response: Response, name: string, requestId: string): Response {
-  if (response.status === 101) return response;
+  if (response.status === 101 || name === "") return response;
   try {
     response.headers.set(name, requestId);
     return response;

@@ -35,11 +35,17 @@ export function generateRequestId(): string {
   return safeGenerate(generator);
 }
 
-/** Internal: calls `gen`, falling back to a UUID when it fails or yields an unsafe id. */
-export function safeGenerate(gen: RequestIdGenerator): string {
+/**
+ * Internal: calls `gen` (with `subject`, for an adapter's generator), falling back
+ * to a UUID when it fails or yields an unsafe id.
+ */
+export function safeGenerate(
+  gen: RequestIdGenerator | ((subject: unknown) => string),
+  subject?: unknown,
+): string {
   if (gen === defaultGenerator) return crypto.randomUUID();
   try {
-    const id = gen();
+    const id = gen(subject);
     if (isSafeId(id, MAX_ID_LENGTH)) return id;
   } catch {
     // fall through to a UUID: a broken generator must not break a request

@@ -57,7 +57,7 @@ Deno.test("Deno.serve: unsafe incoming ids are replaced, never echoed or logged 
     "comma,separated",
     "semi;colon",
     "caf\u00e9",
-    "x".repeat(129),
+    "x".repeat(256),
     "",
     "<script>",
   ];
@@ -125,6 +125,47 @@ Deno.test("options: headerName, trustIncoming:false, maxLength, generator, logRe
   } finally {
     await custom.close();
     await untrusting.close();
+    cap.restore();
+  }
+});
+
+Deno.test("as hono/request-id: ids up to 255 kept by default, limitLength, generator(request), headerName ''", async () => {
+  const cap = capture();
+  const plain = serve(withRequestContext(() => new Response("ok")));
+  const limited = serve(withRequestContext(() => new Response("ok"), { limitLength: 4 }));
+  const both = serve(withRequestContext(() => new Response("ok"), {
+    limitLength: 4,
+    maxLength: 6,
+  }));
+  const generated = serve(withRequestContext(() => new Response("ok"), {
+    generator: (request) =>
+      `${request.method.toLowerCase()}-${new URL(request.url).pathname.slice(1)}`,
+  }));
+  const silent = serve(withRequestContext(() => Response.json({ id: getRequestId() }), {
+    headerName: "",
+  }));
+  const idOf = async (url: string, sent?: string) => {
+    const res = await fetch(url, sent === undefined ? {} : { headers: { "x-request-id": sent } });
+    await res.body?.cancel();
+    return res.headers.get("x-request-id");
+  };
+  try {
+    assert.equal(await idOf(plain.url, "h".repeat(255)), "h".repeat(255));
+    assert.match((await idOf(plain.url, "h".repeat(256)))!, UUID);
+    assert.equal(await idOf(limited.url, "abcd"), "abcd");
+    assert.match((await idOf(limited.url, "abcde"))!, UUID);
+    assert.equal(await idOf(both.url, "abcdef"), "abcdef", "maxLength wins over limitLength");
+    assert.equal(await idOf(`${generated.url}/orders`), "get-orders");
+    const res = await fetch(silent.url, { headers: { "x-request-id": "not-read" } });
+    const { id } = await res.json();
+    assert.match(id, UUID, "headerName '': the incoming id is not read");
+    assert.equal(res.headers.get("x-request-id"), null, "and no header is set");
+    assert.throws(
+      () => withRequestContext(() => new Response(), { headerName: "Bad Name" }),
+      TypeError,
+    );
+  } finally {
+    for (const s of [plain, limited, both, generated, silent]) await s.close();
     cap.restore();
   }
 });
