@@ -22,9 +22,10 @@
  */
 
 import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
-import { consoleSink, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
+import { consoleSink, flushWithin, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
 import type { FormatConfig, Preset } from "./_format.ts";
 import { type RequestIdGenerator, setGenerator } from "./ids.ts";
+import { colorWanted } from "./_pretty.ts";
 
 /** Service fields added to every line. */
 export interface ServiceInfo {
@@ -40,8 +41,14 @@ export interface ServiceInfo {
 export interface LoggingOptions {
   /** The lowest level written. Default: `LOG_LEVEL` from the environment (or `DEBUG=1`/`true`), else `"INFO"`. */
   level?: LogLevel;
-  /** `"json"` (default): one JSON object per line; `"logfmt"`: `key=value` pairs for people and grep. */
-  format?: "json" | "logfmt";
+  /**
+   * `"json"` (default): one JSON object per line; `"logfmt"`: `key=value` pairs for people and
+   * grep; `"pretty"`: one compact line per record for a terminal (local time, level, logger,
+   * message, the request id's first 8 characters, the fields dimmed; an error's stack below,
+   * indented). Pretty lines are coloured when the default sink writes to a terminal and
+   * `NO_COLOR` is not set; `FORCE_COLOR` forces colours, with any sink.
+   */
+  format?: "json" | "logfmt" | "pretty";
   /** Where lines go. Default: {@linkcode consoleSink}. */
   sink?: Sink;
   /** Service fields added to every line. */
@@ -101,10 +108,14 @@ export function configureLogging(options: LoggingOptions = {}): void {
   if (s.version !== undefined) service.version = s.version;
   if (s.environment !== undefined) service.environment = s.environment;
   setGenerator(options.generator);
+  const format = options.format === "logfmt" || options.format === "pretty"
+    ? options.format
+    : "json";
   current = {
     level,
     threshold: LOG_LEVELS[level],
-    format: options.format === "logfmt" ? "logfmt" : "json",
+    format,
+    color: format === "pretty" && prettyColor(options.sink),
     preset: options.preset === "ecs" || options.preset === "otel" ? options.preset : "default",
     safe: {
       maxDepth: positive(options.maxDepth, 10),
@@ -118,6 +129,35 @@ export function configureLogging(options: LoggingOptions = {}): void {
   };
 }
 
+/** Pretty lines are coloured for a terminal: see `colorWanted`. */
+function prettyColor(sink: Sink | undefined): boolean {
+  const env = { NO_COLOR: readEnv("NO_COLOR"), FORCE_COLOR: readEnv("FORCE_COLOR") };
+  // Deno tells NO_COLOR without a permission.
+  if (env.NO_COLOR === undefined && denoNoColor()) env.NO_COLOR = "1";
+  return colorWanted(env, (sink === undefined || sink === consoleSink) && stdoutIsTerminal());
+}
+
+function denoNoColor(): boolean {
+  try {
+    return (globalThis as { Deno?: { noColor?: boolean } }).Deno?.noColor === true;
+  } catch {
+    return false;
+  }
+}
+
+function stdoutIsTerminal(): boolean {
+  try {
+    const g = globalThis as {
+      Deno?: { stdout?: { isTerminal?(): boolean } };
+      process?: { stdout?: { isTTY?: boolean } };
+    };
+    if (g.Deno !== undefined) return g.Deno.stdout?.isTerminal?.() === true;
+    return g.process?.stdout?.isTTY === true;
+  } catch {
+    return false;
+  }
+}
+
 function positive(value: number | undefined, fallback: number): number {
   return typeof value === "number" && value > 0 ? value : fallback;
 }
@@ -129,19 +169,46 @@ export function config(): ResolvedConfig {
 }
 
 /**
- * Waits until the sink has written out what it holds (sinks with a `flush()`);
- * resolves at once for sinks without one. Never rejects.
+ * Options of {@linkcode flushLogs}.
+ *
+ * @example Wait at most one second
+ * ```ts
+ * import { flushLogs } from "@ctx/request-context";
+ *
+ * await flushLogs({ timeoutMs: 1000 });
+ * ```
+ */
+export interface FlushLogsOptions {
+  /**
+   * The longest wait, in milliseconds. Past it `flushLogs` resolves and writes one line on
+   * stderr saying how many writes were still pending. `Infinity` waits as long as it takes.
+   * Default 5000.
+   */
+  timeoutMs?: number;
+}
+
+/** The default bound of {@linkcode flushLogs}, in milliseconds. */
+const FLUSH_TIMEOUT_MS = 5000;
+
+/**
+ * Waits until the sink has written out what it holds: the writes of an async sink still
+ * in flight, then its `flush()` (a {@linkcode bufferedSink} writes its buffer). The wait is
+ * bounded: after `timeoutMs` (default 5000) it resolves anyway and reports on stderr how
+ * many writes were still pending, so a sink whose promise never settles cannot hold up a
+ * shutdown. Never rejects; the timer never keeps the process alive.
  *
  * @example Before a short-lived process exits
  * ```ts
  * import { flushLogs, getLogger } from "@ctx/request-context";
  *
  * getLogger("job").info("done");
- * await flushLogs();
+ * await flushLogs(); // at most 5 s; flushLogs({ timeoutMs: 1000 }) for another bound
  * ```
  */
-export function flushLogs(): Promise<void> {
-  return config().sink.flush();
+export function flushLogs(options: FlushLogsOptions = {}): Promise<void> {
+  const t = options?.timeoutMs;
+  const timeoutMs = typeof t === "number" && t >= 0 ? t : FLUSH_TIMEOUT_MS;
+  return flushWithin(config().sink, timeoutMs);
 }
 
 /** The level set by the environment, read only where that needs no permission prompt and cannot throw. */
@@ -157,7 +224,8 @@ interface DenoLike {
   env: { get(name: string): string | undefined };
 }
 
-function readEnv(name: string): string | undefined {
+/** Internal: an environment variable, where reading it needs no permission prompt and cannot throw. */
+export function readEnv(name: string): string | undefined {
   try {
     const deno = (globalThis as { Deno?: DenoLike }).Deno;
     if (deno !== undefined) {
