@@ -39,5 +39,6 @@ export function parseLevel(value: unknown): LogLevel | undefined {
   const upper = value.trim().toUpperCase();
   if (upper === "WARNING") return "WARN";
   if (upper === "FATAL") return "CRITICAL";
-  return upper in LOG_LEVELS ? upper as LogLevel : undefined;
+  // Own names only: `in` would also find `constructor`, `toString`, … on the prototype.
+  return Object.hasOwn(LOG_LEVELS, upper) ? upper as LogLevel : undefined;
 }

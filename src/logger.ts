@@ -83,7 +83,8 @@ class ContextLogger implements Logger {
     if (this.isEnabled(level)) emit(level, this.name, this.#bound, message, extra);
   }
   isEnabled(level: LogLevel): boolean {
-    const weight = LOG_LEVELS[level];
+    // Own names only: a level named like a prototype member (`toString`) is no level.
+    const weight = Object.hasOwn(LOG_LEVELS, level) ? LOG_LEVELS[level] : undefined;
     return weight !== undefined && weight >= config().threshold;
   }
   child(fields: LogFields): Logger {
