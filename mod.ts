@@ -21,6 +21,7 @@
  */
 
 export {
+  annotateRequest,
   bindContext,
   type ContextInit,
   getContext,
@@ -36,6 +37,8 @@ export {
   configureLogging,
   flushLogs,
   type LoggingOptions,
+  type RequestBufferOptions,
+  type SampleOptions,
   type ServiceInfo,
 } from "./src/config.ts";
 export type { Preset } from "./src/_format.ts";
@@ -44,7 +47,7 @@ export { generateRequestId, isSafeId, type RequestIdGenerator } from "./src/ids.
 export { consoleSink, type Sink, type SinkFunction, type SinkObject } from "./src/sinks.ts";
 export { type BufferedSink, bufferedSink, type BufferedSinkOptions } from "./src/buffered_sink.ts";
 export { type FdSink, fdSink } from "./src/fd_sink.ts";
-export type { RequestContextOptions } from "./src/options.ts";
+export type { AccessLog, RequestContextOptions } from "./src/options.ts";
 export { type FetchHandler, withRequestContext } from "./middleware/fetch.ts";
 export { setTraceContext } from "./src/trace.ts";
 export {

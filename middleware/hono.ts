@@ -19,10 +19,10 @@
  * @module
  */
 
-import type { RequestContextOptions } from "../src/options.ts";
+import type { AccessLog, RequestContextOptions } from "../src/options.ts";
 import { handleRequest, resolveOptions } from "../src/_http.ts";
 
-export type { RequestContextOptions };
+export type { AccessLog, RequestContextOptions };
 
 /** The variables this middleware sets: `c.get("requestId")`, the same key as `hono/request-id`. */
 export type Variables = {
@@ -35,8 +35,17 @@ export type Variables = {
  * imported, so that the module's public types stand alone; any Hono `Context` fits.
  */
 export interface HonoContextLike {
-  /** The raw request. */
-  readonly req: { readonly raw: Request };
+  /** The request: the raw `Request`, its path, and what Hono matched (for the finish line's `route`). */
+  readonly req: {
+    /** The raw request. */
+    readonly raw: Request;
+    /** The request's path, as Hono routes it. */
+    readonly path: string;
+    /** The index, in `matchedRoutes`, of the handler running now (after `next()`: the one that answered). */
+    readonly routeIndex?: number;
+    /** The routes that matched the request, middleware included, in order. */
+    readonly matchedRoutes?: readonly { path: string; method: string; handler: unknown }[];
+  };
   /** The response so far. */
   res: Response;
   /** Whether a response was set: a handler that returned none leaves it `false`. */
@@ -61,7 +70,8 @@ export type RequestContextMiddleware = (
 /**
  * Hono middleware: takes a safe incoming `X-Request-ID` or generates one, sets
  * `c.get("requestId")`, runs the rest of the app in the request's context, writes
- * the start and finish lines, logs an uncaught error once with its stack (the
+ * the start and finish lines (the finish line carries the matched `route`, such as
+ * `/runs/:id`; see `accessLog`, `skip` and `accessLevel`), logs an uncaught error once with its stack (the
  * app's `onError` still shapes the answer), and sets `X-Request-ID` on every
  * response, 404s and errors included.
  *
@@ -76,24 +86,64 @@ export type RequestContextMiddleware = (
  *   throw new Error("boom"); // logged with its stack; the answer carries X-Request-ID
  * });
  * ```
+ *
+ * @example One line per request; health checks only when they fail
+ * ```ts
+ * import { Hono } from "hono";
+ * import { requestContext } from "@ctx/request-context/hono";
+ *
+ * const app = new Hono();
+ * app.use(requestContext({ accessLog: "finish", skip: (c) => c.req.path === "/health" }));
+ * ```
  */
 export function requestContext(
-  options?: RequestContextOptions,
+  options?: RequestContextOptions<HonoContextLike>,
 ): RequestContextMiddleware {
   const o = resolveOptions(options);
   return async (c, next) => {
-    const response = await handleRequest(c.req.raw, o, async (requestId, reportError) => {
-      c.set("requestId", requestId);
-      await next();
-      if (c.error !== undefined) reportError(c.error);
-      const res: unknown = c.finalized === false ? undefined : c.res;
-      if (!(res instanceof Response)) {
-        // The handler returned no Response (or something else): drop what Hono holds, so
-        // the shared path's logged 500 replaces it whole instead of Hono failing later.
-        (c as { res: unknown }).res = undefined;
-      }
-      return res as Response;
-    }, () => c.executionCtx);
+    const response = await handleRequest(
+      c.req.raw,
+      o,
+      async (requestId, reportError, state) => {
+        c.set("requestId", requestId);
+        await next();
+        if (o.logRequests) state.route = routeOf(c);
+        if (c.error !== undefined) reportError(c.error);
+        const res: unknown = c.finalized === false ? undefined : c.res;
+        if (!(res instanceof Response)) {
+          // The handler returned no Response (or something else): drop what Hono holds, so
+          // the shared path's logged 500 replaces it whole instead of Hono failing later.
+          (c as { res: unknown }).res = undefined;
+        }
+        return res as Response;
+      },
+      () => c.executionCtx,
+      c,
+    );
     if (response !== c.res) c.res = response;
   };
+}
+
+/**
+ * The route pattern of the handler that answered (`/runs/:id`), read after `next()`:
+ * Hono leaves `routeIndex` at the last route it ran. When that is a middleware of
+ * `use()` (no handler matched: a 404), there is no route.
+ */
+function routeOf(c: HonoContextLike): string | undefined {
+  try {
+    const req = c.req;
+    const index = req.routeIndex;
+    if (typeof index !== "number") return undefined;
+    const route = req.matchedRoutes?.[index];
+    if (route === undefined || typeof route.path !== "string") return undefined;
+    // A sub-app's route (`app.route()`) is wrapped; Hono keeps the original handler here.
+    const wrapped = route.handler as { __COMPOSED_HANDLER?: unknown } | undefined;
+    const handler = wrapped?.__COMPOSED_HANDLER ?? wrapped;
+    if (route.method === "ALL" && typeof handler === "function" && handler.length >= 2) {
+      return undefined;
+    }
+    return route.path;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,32 +2,50 @@
 // id intake (request id, trace context, correlation id), context, access lines,
 // error line, response header.
 
-import type { RequestContextOptions } from "./options.ts";
+import type { AccessLog, RequestContextOptions } from "./options.ts";
 import { currentGenerator, isSafeId, type RequestIdGenerator, safeGenerate } from "./ids.ts";
-import { getLogger, type Logger } from "./logger.ts";
+import { getLogger, type Logger, send } from "./logger.ts";
 import { config } from "./config.ts";
+import { LOG_LEVELS, type LogLevel } from "./levels.ts";
 import { rootScope, type Scope, storage } from "./_storage.ts";
 import { intakeTrace } from "./_trace.ts";
+import { describeThrown } from "./_serialize.ts";
+import { endRequest, needsDuration, release, type RequestState, requestState } from "./_signal.ts";
 
 /** Options with their defaults applied, once per adapter. */
-export interface ResolvedOptions {
+export interface ResolvedOptions<S> {
   header: string;
   trust: boolean;
   maxLength: number;
   generator: RequestIdGenerator | undefined;
+  /** Which access lines are written; `logRequests` is `accessLog !== "none"`. */
+  accessLog: AccessLog;
   logRequests: boolean;
+  skip: ((subject: S) => boolean) | undefined;
+  accessLevel: ((status: number) => LogLevel) | undefined;
   log: Logger;
 }
 
 /** Applies the defaults of {@linkcode RequestContextOptions}. */
-export function resolveOptions(options: RequestContextOptions = {}): ResolvedOptions {
+export function resolveOptions<S>(
+  options: RequestContextOptions<S> = {},
+): ResolvedOptions<S> {
   const maxLength = options.maxLength;
+  const given = options.accessLog;
+  const accessLog: AccessLog = given === "both" || given === "finish" || given === "none"
+    ? given
+    : options.logRequests === false
+    ? "none"
+    : "both";
   return {
     header: options.headerName || "X-Request-ID",
     trust: options.trustIncoming ?? true,
     maxLength: typeof maxLength === "number" && maxLength > 0 ? maxLength : 128,
     generator: options.generator,
-    logRequests: options.logRequests ?? true,
+    accessLog,
+    logRequests: accessLog !== "none",
+    skip: typeof options.skip === "function" ? options.skip : undefined,
+    accessLevel: typeof options.accessLevel === "function" ? options.accessLevel : undefined,
     log: getLogger(options.logger ?? "http"),
   };
 }
@@ -35,15 +53,17 @@ export function resolveOptions(options: RequestContextOptions = {}): ResolvedOpt
 /**
  * What an adapter runs inside the request's context. `reportError` is for errors
  * the framework already turned into a response (Hono's `onError`): they are logged
- * like errors thrown out of `inner`, which become a 500.
+ * like errors thrown out of `inner`, which become a 500. `state` takes what the
+ * adapter learns for the finish line (Hono's route).
  */
 export type Inner = (
   requestId: string,
   reportError: (error: unknown) => void,
+  state: RequestState,
 ) => Response | Promise<Response>;
 
 /** The incoming id when it is safe to keep, else a new one. The raw value goes nowhere else. */
-export function intakeId(request: Request, o: ResolvedOptions): string {
+export function intakeId<S>(request: Request, o: ResolvedOptions<S>): string {
   if (o.trust) {
     const incoming = request.headers.get(o.header);
     if (incoming !== null && isSafeId(incoming, o.maxLength)) return incoming;
@@ -52,15 +72,16 @@ export function intakeId(request: Request, o: ResolvedOptions): string {
 }
 
 /** Runs one request through the shared path and returns the response to send. */
-export function handleRequest(
+export function handleRequest<S>(
   request: Request,
-  o: ResolvedOptions,
+  o: ResolvedOptions<S>,
   inner: Inner,
   host?: () => unknown,
+  subject?: S,
 ): Promise<Response> {
   const scope = rootScope(intakeId(request, o));
   intakeTrace(request, scope.root, o.trust, o.maxLength);
-  return storage.run(scope, () => run(request, o, scope, inner, host));
+  return storage.run(scope, () => run(request, o, scope, inner, host, subject));
 }
 
 /**
@@ -79,55 +100,88 @@ function flushAtEnd(host: (() => unknown) | undefined): void {
   }
 }
 
-function run(
+function run<S>(
   request: Request,
-  o: ResolvedOptions,
+  o: ResolvedOptions<S>,
   scope: Scope,
   inner: Inner,
   host: (() => unknown) | undefined,
+  subject: S | undefined,
 ): Promise<Response> {
+  const cfg = config();
+  const root = scope.root;
+  const state = requestState(root, o.log.name, cfg.signal);
+  root.request = state;
+  const lines = o.logRequests;
+  const skipped = o.skip !== undefined && skips(o.skip, subject);
   // Method, path and start time are read only when a line needs them: over Deno.serve each
-  // is a call into the runtime, and `logRequests: false` writes no line unless a request fails.
+  // is a call into the runtime, and `"none"` writes no line unless a request fails.
   let method = "";
   let path = "";
   let start = 0;
-  if (o.logRequests) {
+  if (lines || needsDuration(cfg.signal)) start = performance.now();
+  // A skipped request's start line waits: it is written (with its own time) only if it fails.
+  let pendingStart = 0;
+  if (lines) {
     method = request.method;
     path = pathOf(request.url);
-    start = performance.now();
-    o.log.info(`${method} ${path}`, { method, path });
+    if (o.accessLog === "both") {
+      if (skipped) pendingStart = Date.now();
+      else access(o, "INFO", `${method} ${path}`, { method, path });
+    }
   }
+  const writeStart = () => {
+    if (pendingStart === 0) return;
+    const time = pendingStart;
+    pendingStart = 0;
+    access(o, "INFO", `${method} ${path}`, { method, path }, undefined, time);
+  };
+  let failed = false;
+  let failure: unknown;
   // A rejection with `undefined` still says so: JSON would drop the field.
-  const reportError = (error: unknown) =>
+  const reportError = (error: unknown) => {
+    if (!failed) {
+      failed = true;
+      failure = error;
+    }
+    writeStart();
+    // The request's held lines come before its error line, whatever the error line's level.
+    release(state, root, cfg, true, true);
     o.log.error("Unhandled error", {
-      method: o.logRequests ? method : request.method,
-      path: o.logRequests ? path : pathOf(request.url),
+      method: lines ? method : request.method,
+      path: lines ? path : pathOf(request.url),
       error: error === undefined ? "undefined" : error,
     });
+  };
   const fail = (error: unknown): Response => {
     reportError(error);
-    return errorResponse(scope.root.requestId);
+    return errorResponse(root.requestId);
   };
   const finish = (result: unknown): Response => {
     let response = result instanceof Response ? result : fail(
       new TypeError(`the handler returned ${typeName(result)} instead of a Response`),
     );
-    response = withHeader(response, o.header, scope.root.requestId);
-    if (o.logRequests) {
-      const status = response.status;
-      const duration_ms = Math.round((performance.now() - start) * 100) / 100;
-      o.log.log(
-        status >= 500 ? "ERROR" : status >= 400 ? "WARN" : "INFO",
-        `${method} ${path} - ${status}`,
-        { method, path, status_code: status, duration_ms },
-      );
+    response = withHeader(response, o.header, root.requestId);
+    const status = response.status;
+    const elapsed = start === 0 ? 0 : performance.now() - start;
+    endRequest(state, root, cfg, status, elapsed, failed);
+    if (lines && (!skipped || failed || status >= 500)) {
+      writeStart();
+      const fields: Record<string, unknown> = { method, path };
+      if (state.route !== undefined) fields.route = state.route;
+      fields.status_code = status;
+      fields.duration_ms = Math.round(elapsed * 100) / 100;
+      fields.warn_count = state.warnCount;
+      // Flat, not an `error` object: the error line is the one line that carries the error.
+      if (failed) errorFields(fields, failure);
+      access(o, finishLevel(o, status), `${method} ${path} - ${status}`, fields, state.annotations);
     }
     flushAtEnd(host);
     return response;
   };
   let result: unknown;
   try {
-    result = inner(scope.root.requestId, reportError);
+    result = inner(root.requestId, reportError, state);
   } catch (error) {
     return settled(() => finish(fail(error)));
   }
@@ -135,6 +189,57 @@ function run(
   // extra turn of the microtask queue inside the context, which costs most on Deno.
   if (result instanceof Response) return settled(() => finish(result));
   return Promise.resolve(result).then(finish, (error) => finish(fail(error)));
+}
+
+/** Writes an access line of the adapter's logger, at `level` when the level lets it. */
+function access<S>(
+  o: ResolvedOptions<S>,
+  level: LogLevel,
+  message: string,
+  fields: Record<string, unknown>,
+  annotations?: Record<string, unknown>,
+  time?: number,
+): void {
+  const cfg = config();
+  if (LOG_LEVELS[level] < cfg.threshold) return;
+  send(level, o.log.name, fields, message, annotations, false, time, true);
+}
+
+/** The `skip` predicate's answer; one that throws skips nothing. */
+function skips<S>(skip: (subject: S) => boolean, subject: S | undefined): boolean {
+  try {
+    return skip(subject as S) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The finish line's level: `accessLevel`'s answer when it is a level, else by status. */
+function finishLevel<S>(o: ResolvedOptions<S>, status: number): LogLevel {
+  if (o.accessLevel !== undefined) {
+    try {
+      const level = o.accessLevel(status);
+      if (typeof level === "string" && Object.hasOwn(LOG_LEVELS, level)) return level;
+    } catch {
+      // the default below
+    }
+  }
+  return status >= 500 ? "ERROR" : status >= 400 ? "WARN" : "INFO";
+}
+
+/** The name and message of what a failed request threw, as `error_name` and `error_message`. */
+function errorFields(fields: Record<string, unknown>, error: unknown): void {
+  try {
+    if (error instanceof Error) {
+      fields.error_name = String(error.name);
+      fields.error_message = String(error.message);
+      return;
+    }
+  } catch {
+    // a hostile error: described below
+  }
+  fields.error_name = typeName(error);
+  fields.error_message = describeThrown(error);
 }
 
 /** `fn()` as a promise, a throw as a rejection. */

@@ -1,5 +1,6 @@
 // Internal: the one AsyncLocalStorage of the module and the shape of what it holds.
 import type { AsyncLocalStorage } from "node:async_hooks";
+import type { RequestState } from "./_signal.ts";
 
 // Loaded with a dynamic import so that a runtime without it (Cloudflare Workers with
 // neither `nodejs_als` nor `nodejs_compat`) fails when the module loads, at deploy or
@@ -29,6 +30,8 @@ export interface RootState {
   version: number;
   /** State kept for propagation that is not written to log lines (for example `tracestate`). */
   hidden?: Record<string, unknown>;
+  /** Set by the HTTP adapters: the root is a request, with a finish line and maybe held lines. */
+  request: RequestState | undefined;
 }
 
 /** A scope: a root plus the fields of the `withContext` calls around the current code. */
@@ -78,7 +81,7 @@ export function currentScope(): Scope | undefined {
 /** A new root scope. */
 export function rootScope(requestId: string, fields?: Record<string, unknown>): Scope {
   return {
-    root: { requestId, fields: fields ? { ...fields } : {}, version: 0 },
+    root: { requestId, fields: fields ? { ...fields } : {}, version: 0, request: undefined },
     parent: undefined,
     own: undefined,
   };
