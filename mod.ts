@@ -36,6 +36,7 @@ export { getLogger, type LogFields, type Logger } from "./src/logger.ts";
 export {
   configureLogging,
   flushLogs,
+  type FlushLogsOptions,
   type LoggingOptions,
   type RequestBufferOptions,
   type SampleOptions,
@@ -47,6 +48,11 @@ export { generateRequestId, isSafeId, type RequestIdGenerator } from "./src/ids.
 export { consoleSink, type Sink, type SinkFunction, type SinkObject } from "./src/sinks.ts";
 export { type BufferedSink, bufferedSink, type BufferedSinkOptions } from "./src/buffered_sink.ts";
 export { type FdSink, fdSink } from "./src/fd_sink.ts";
+export {
+  flushLogsOnSignals,
+  type FlushLogsOnSignalsOptions,
+  type ShutdownSignal,
+} from "./src/signals.ts";
 export type { AccessLog, RequestContextOptions } from "./src/options.ts";
 export { type FetchHandler, withRequestContext } from "./middleware/fetch.ts";
 export { setTraceContext } from "./src/trace.ts";

@@ -25,7 +25,7 @@ import { currentScope } from "../src/_storage.ts";
 import { config } from "../src/config.ts";
 import { LOG_LEVELS, type LogLevel } from "../src/levels.ts";
 import { send } from "../src/logger.ts";
-import { type ConsoleMethodName, unpatchedConsole } from "../src/_console.ts";
+import { type ConsoleMethodName, unpatchedConsole, writingOut } from "../src/_console.ts";
 import { formatArgs } from "./_format_args.ts";
 
 /**
@@ -57,8 +57,6 @@ type ConsoleMethod = (...data: unknown[]) => void;
 
 /** The patches in force, innermost last; the originals are those of the first. */
 const patches: Record<ConsoleMethodName, ConsoleMethod>[] = [];
-/** Set while a routed call is being written: a console call from inside the sink goes straight out. */
-let writing = false;
 
 /**
  * Replaces `console.log`, `info`, `warn`, `error` and `debug` so that a call
@@ -67,8 +65,9 @@ let writing = false;
  * formats them (`%s %d %i %f %j %o %O %c`, objects as JSON, errors with their
  * stack) become the `message`, at `DEBUG` (`debug`), `INFO` (`log`, `info`),
  * `WARN` or `ERROR`, and the configured level applies. A call outside any
- * context goes to the original method unchanged. The module's own console
- * sink keeps writing through the original methods, so nothing loops.
+ * context goes to the original method unchanged, and so does a call made
+ * while a sink is writing (`sink: (line) => console.log(line)`, a
+ * `bufferedSink` with a console target): nothing loops, whatever the sink.
  *
  * Returns a function that puts back the methods it replaced (once; later calls
  * do nothing). Patches stack: each undo removes its own, in any order.
@@ -100,11 +99,13 @@ export function patchConsole(options?: PatchConsoleOptions): () => void {
     if (original === undefined) continue;
     const level = METHODS[method];
     installed[method] = function (this: unknown, ...data: unknown[]): void {
-      if (writing || currentScope() === undefined) {
+      // Outside a context, or called while the module writes out (from a sink, or
+      // from the formatting of a routed call): the original method, never the logger.
+      if (writingOut.depth > 0 || currentScope() === undefined) {
         original.apply(this ?? console, data);
         return;
       }
-      writing = true;
+      writingOut.depth++;
       try {
         const cfg = config();
         const weight = LOG_LEVELS[level];
@@ -122,7 +123,7 @@ export function patchConsole(options?: PatchConsoleOptions): () => void {
       } catch {
         // the logger never throws; this only guards the formatting of hostile arguments
       } finally {
-        writing = false;
+        writingOut.depth--;
       }
     };
     target[method] = installed[method];

@@ -7,8 +7,17 @@
  * `maxLines` lines or `maxBytes` characters, `flushIntervalMs` after its first
  * line, after each HTTP request (the adapters call `flush()` after the finish
  * line, and hand the promise to `ctx.waitUntil` on Cloudflare Workers), on
- * `flushLogs()`, and when the process ends (`unload` and `beforeunload` on Deno,
- * `beforeExit` and `exit` on Node and Bun). The timer never keeps a process alive.
+ * `flushLogs()`, and on every way the process ends that the runtime lets code see:
+ * the end of the program, `Deno.exit()` / `process.exit()`, an uncaught exception
+ * and an unhandled rejection (the process still crashes as it would have, with its
+ * error and exit code), on Deno, Node and Bun. SIGTERM and SIGINT kill a process
+ * before any code runs unless something listens: call {@linkcode flushLogsOnSignals}
+ * once at start-up. The timer never keeps a process alive.
+ *
+ * At the very end (`exit`, `unload`, a crash) only synchronous work is possible:
+ * the buffer is handed to the target at once, which writes it if it writes
+ * synchronously (the console, {@linkcode fdSink}, `writeSync`). An async target
+ * (a `fetch`) is flushed when the event loop runs dry, before that.
  *
  * @example Batches to stdout
  * ```ts
@@ -22,7 +31,8 @@
  * @module
  */
 
-import { guardSink, type Sink, type SinkObject } from "./sinks.ts";
+import { guardSink, reportsHeld, type Sink, type SinkObject } from "./sinks.ts";
+import { onExit, unrefTimeout } from "./_exit.ts";
 
 /** Options of {@linkcode bufferedSink}. Every one has a default. */
 export interface BufferedSinkOptions {
@@ -53,15 +63,6 @@ export interface BufferedSink extends SinkObject {
    * written afterwards go straight to the target, unbuffered. Never rejects.
    */
   close(): Promise<void>;
-}
-
-interface ProcessLike {
-  on?(event: string, listener: () => void): unknown;
-  off?(event: string, listener: () => void): unknown;
-}
-
-interface DenoLike {
-  unrefTimer?(id: number): void;
 }
 
 /**
@@ -112,9 +113,10 @@ export function bufferedSink(target: Sink, options: BufferedSinkOptions = {}): B
     drain();
     return inner.flush();
   };
-  const unhook = options.flushOnExit === false ? () => {} : hookExit(drain, flush);
+  const held = (): number => lines.length + inner.held();
+  const unhook = options.flushOnExit === false ? () => {} : onExit({ drain, flush, held });
 
-  return {
+  const sink: BufferedSink = {
     write(line: string): void {
       if (closed) return inner.write(line);
       lines.push(line);
@@ -133,60 +135,10 @@ export function bufferedSink(target: Sink, options: BufferedSinkOptions = {}): B
       return flush();
     },
   };
+  reportsHeld(sink, held);
+  return sink;
 }
 
 function positive(value: number | undefined, fallback: number): number {
   return typeof value === "number" && value > 0 ? value : fallback;
-}
-
-/** A timeout that does not keep the process (Deno, Node, Bun) alive. */
-function unrefTimeout(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
-  const id = setTimeout(fn, ms);
-  try {
-    if (typeof id === "number") {
-      (globalThis as { Deno?: DenoLike }).Deno?.unrefTimer?.(id);
-    } else {
-      (id as { unref?(): void }).unref?.();
-    }
-  } catch {
-    // a runtime without unref: the timer is short and fires once
-  }
-  return id;
-}
-
-/**
- * Writes the buffer out when the process ends; returns a function that removes
- * the hooks. `unload` and `exit` allow only synchronous work: `drain` hands the
- * batch to the target at once, which is enough for a synchronous target.
- */
-function hookExit(drain: () => void, flush: () => Promise<void>): () => void {
-  try {
-    const g = globalThis as {
-      Deno?: unknown;
-      process?: ProcessLike;
-      addEventListener?(type: string, listener: () => void): void;
-      removeEventListener?(type: string, listener: () => void): void;
-    };
-    if (g.Deno !== undefined && typeof g.addEventListener === "function") {
-      g.addEventListener("beforeunload", drain);
-      g.addEventListener("unload", drain);
-      return () => {
-        g.removeEventListener?.("beforeunload", drain);
-        g.removeEventListener?.("unload", drain);
-      };
-    }
-    const proc = g.process;
-    if (proc !== undefined && typeof proc.on === "function") {
-      const beforeExit = () => void flush();
-      proc.on("beforeExit", beforeExit);
-      proc.on("exit", drain);
-      return () => {
-        proc.off?.("beforeExit", beforeExit);
-        proc.off?.("exit", drain);
-      };
-    }
-  } catch {
-    // no way to hear about the end: flushLogs() and the per-request flush remain
-  }
-  return () => {};
 }

@@ -22,7 +22,7 @@
  */
 
 import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
-import { consoleSink, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
+import { consoleSink, flushWithin, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
 import type { FormatConfig, Preset } from "./_format.ts";
 import { type RequestIdGenerator, setGenerator } from "./ids.ts";
 import { resolveSignal, type SignalConfig } from "./_signal.ts";
@@ -201,19 +201,46 @@ export function config(): ResolvedConfig {
 }
 
 /**
- * Waits until the sink has written out what it holds (sinks with a `flush()`);
- * resolves at once for sinks without one. Never rejects.
+ * Options of {@linkcode flushLogs}.
+ *
+ * @example Wait at most one second
+ * ```ts
+ * import { flushLogs } from "@ctx/request-context";
+ *
+ * await flushLogs({ timeoutMs: 1000 });
+ * ```
+ */
+export interface FlushLogsOptions {
+  /**
+   * The longest wait, in milliseconds. Past it `flushLogs` resolves and writes one line on
+   * stderr saying how many writes were still pending. `Infinity` waits as long as it takes.
+   * Default 5000.
+   */
+  timeoutMs?: number;
+}
+
+/** The default bound of {@linkcode flushLogs}, in milliseconds. */
+const FLUSH_TIMEOUT_MS = 5000;
+
+/**
+ * Waits until the sink has written out what it holds: the writes of an async sink still
+ * in flight, then its `flush()` (a {@linkcode bufferedSink} writes its buffer). The wait is
+ * bounded: after `timeoutMs` (default 5000) it resolves anyway and reports on stderr how
+ * many writes were still pending, so a sink whose promise never settles cannot hold up a
+ * shutdown. Never rejects; the timer never keeps the process alive.
  *
  * @example Before a short-lived process exits
  * ```ts
  * import { flushLogs, getLogger } from "@ctx/request-context";
  *
  * getLogger("job").info("done");
- * await flushLogs();
+ * await flushLogs(); // at most 5 s; flushLogs({ timeoutMs: 1000 }) for another bound
  * ```
  */
-export function flushLogs(): Promise<void> {
-  return config().sink.flush();
+export function flushLogs(options: FlushLogsOptions = {}): Promise<void> {
+  const t = options?.timeoutMs;
+  const timeoutMs = typeof t === "number" && t >= 0 ? t : FLUSH_TIMEOUT_MS;
+  return flushWithin(config().sink, timeoutMs);
 }
 
 /** The level set by the environment, read only where that needs no permission prompt and cannot throw. */
@@ -229,7 +256,8 @@ interface DenoLike {
   env: { get(name: string): string | undefined };
 }
 
-function readEnv(name: string): string | undefined {
+/** Internal: an environment variable, where reading it needs no permission prompt and cannot throw. */
+export function readEnv(name: string): string | undefined {
   try {
     const deno = (globalThis as { Deno?: DenoLike }).Deno;
     if (deno !== undefined) {

@@ -20,7 +20,8 @@
  */
 
 import { describeThrown } from "./_serialize.ts";
-import { writeConsole } from "./_console.ts";
+import { writeConsole, writingOut } from "./_console.ts";
+import { MAX_TIMEOUT_MS, unrefTimeout } from "./_exit.ts";
 
 /** A sink function: takes one finished line, without a trailing newline. */
 export type SinkFunction = (line: string) => unknown;
@@ -71,8 +72,8 @@ export const consoleSink: SinkFunction = (line: string): void => {
 
 let workers: boolean | undefined;
 
-/** Whether this is Cloudflare Workers (workerd), where the console takes objects. */
-function onWorkers(): boolean {
+/** Internal: whether this is Cloudflare Workers (workerd), where the console takes objects. */
+export function onWorkers(): boolean {
   if (workers === undefined) {
     const nav = (globalThis as { navigator?: { userAgent?: unknown } }).navigator;
     workers = nav?.userAgent === "Cloudflare-Workers";
@@ -87,6 +88,16 @@ export interface GuardedSink {
   flush(): Promise<void>;
   /** Whether the HTTP core flushes after each request (`SinkObject.flushOnRequestEnd`). */
   readonly flushOnRequestEnd: boolean;
+  /** Writes in flight, plus what the sink object says it holds (see `reportsHeld`). */
+  held(): number;
+}
+
+/** What sink objects of this module (bufferedSink) hold: lines and writes not yet taken. */
+const heldBy = new WeakMap<object, () => number>();
+
+/** Internal: lets a sink object say how many lines or writes it holds, for reports and exit. */
+export function reportsHeld(sink: object, held: () => number): void {
+  heldBy.set(sink, held);
 }
 
 function toStderr(line: string): void {
@@ -129,6 +140,7 @@ export function guardSink(sink: Sink): GuardedSink {
     write(line: string): void {
       if (writing) return toStderr(line);
       writing = true;
+      writingOut.depth++;
       try {
         const result = target.write(line);
         if (isPromise(result)) {
@@ -146,18 +158,72 @@ export function guardSink(sink: Sink): GuardedSink {
         fail(e, line);
       } finally {
         writing = false;
+        writingOut.depth--;
       }
     },
     async flush(): Promise<void> {
       while (pending.size > 0) await Promise.all(pending);
       try {
-        if (typeof target.flush === "function") await target.flush();
+        if (typeof target.flush === "function") {
+          // The flag covers the synchronous part of flush(), where a buffered target writes.
+          writingOut.depth++;
+          let result: unknown;
+          try {
+            result = target.flush();
+          } finally {
+            writingOut.depth--;
+          }
+          await result;
+        }
       } catch (e) {
         fail(e, undefined);
       }
     },
     flushOnRequestEnd,
+    held(): number {
+      let own = 0;
+      try {
+        own = heldBy.get(target)?.() ?? 0;
+      } catch {
+        // not ours to fail on
+      }
+      return pending.size + own;
+    },
   };
+}
+
+/**
+ * Internal: `sink.flush()`, waited for at most `timeoutMs` (not at all past the
+ * timer's range, e.g. `Infinity`). On timeout it resolves and says on stderr how
+ * many writes were still pending. The timer never keeps the process alive.
+ */
+export function flushWithin(sink: GuardedSink, timeoutMs: number): Promise<void> {
+  const done = sink.flush();
+  if (!(timeoutMs <= MAX_TIMEOUT_MS)) return done;
+  return new Promise((resolve) => {
+    let settled = false;
+    const timer = unrefTimeout(() => {
+      if (settled) return;
+      settled = true;
+      const pending = sink.held();
+      toStderr(JSON.stringify({
+        timestamp: new Date().toISOString(),
+        level: "WARN",
+        logger: "request-context",
+        message: `flushLogs gave up after ${timeoutMs} ms: ${pending} writes still pending` +
+          (pending === 0 ? " (the sink's flush() had not finished)" : ""),
+        pending_writes: pending,
+        timeout_ms: timeoutMs,
+      }));
+      resolve();
+    }, timeoutMs);
+    done.then(() => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {

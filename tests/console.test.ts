@@ -1,10 +1,21 @@
 // patchConsole: console calls made in a request become logger lines; outside, nothing changes.
 import { deepStrictEqual, ok, strictEqual } from "node:assert";
 import { format } from "node:util";
-import { configureLogging, runWithContext, withRequestContext } from "../mod.ts";
+import fc from "fast-check";
+import {
+  bufferedSink,
+  configureLogging,
+  consoleSink,
+  flushLogs,
+  getLogger,
+  runWithContext,
+  type Sink,
+  withRequestContext,
+} from "../mod.ts";
 import { patchConsole } from "../integrations/console.ts";
 import { parseStrict } from "./_strict_json.ts";
 import { serve, sleep } from "./_helpers.ts";
+import { params } from "./_fuzz.ts";
 
 type Method = "log" | "info" | "warn" | "error" | "debug";
 const METHODS: Method[] = ["log", "info", "warn", "error", "debug"];
@@ -223,6 +234,82 @@ Deno.test("patchConsole: third-party console.error in a real Deno.serve request 
       strictEqual(printed.length, 0);
     } finally {
       unpatch();
+      await server.close();
+    }
+  });
+});
+
+/**
+ * The sinks the README shows, each as a user would write it. Under `patchConsole()`, every
+ * one must print each line once, through the original `console.log`, as the line itself.
+ */
+const README_SINKS: Record<string, () => Sink> = {
+  "the default consoleSink": () => consoleSink,
+  "(line) => console.log(line)": () => (line: string) => console.log(line),
+  "{ write(line) { console.log(line) } }": () => ({ write: (line: string) => console.log(line) }),
+  "bufferedSink(consoleSink)": () => bufferedSink(consoleSink, { flushOnExit: false }),
+  "bufferedSink((batch) => console.log(batch))": () =>
+    bufferedSink((batch) => console.log(batch), { flushOnExit: false }),
+  "bufferedSink with a timer, console target": () =>
+    bufferedSink((batch) => console.log(batch), { flushIntervalMs: 1, flushOnExit: false }),
+};
+
+Deno.test("patchConsole: nothing loops, for every sink the README shows, in real Deno.serve requests", async () => {
+  const app = getLogger("app");
+  const handler = withRequestContext(async (req: Request) => {
+    const steps = JSON.parse(new URL(req.url).searchParams.get("s")!);
+    for (const [how, text] of steps as [string, string][]) {
+      if (how === "logger") app.info(text);
+      else (console[how as Method] as (...a: unknown[]) => void)(text);
+      await sleep(0);
+    }
+    return new Response("ok");
+  });
+  const step = fc.tuple(
+    fc.constantFrom("logger", ...METHODS),
+    fc.string({ maxLength: 20 }),
+  );
+  await withRecordedConsole(async (printed) => {
+    const server = serve(handler);
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...Object.keys(README_SINKS)),
+          fc.constantFrom("json" as const, "logfmt" as const),
+          fc.array(step, { maxLength: 5 }),
+          async (sinkName, format, steps) => {
+            printed.length = 0;
+            configureLogging({ level: "DEBUG", format, sink: README_SINKS[sinkName]() });
+            const unpatch = patchConsole();
+            let id: string | null;
+            try {
+              const q = encodeURIComponent(JSON.stringify(steps));
+              const response = await fetch(`${server.url}/p?s=${q}`);
+              await response.text();
+              id = response.headers.get("x-request-id");
+              await flushLogs();
+              await sleep(3); // a timer's batch
+            } finally {
+              unpatch();
+            }
+            // Every print went to console.log: nothing to stderr, nothing routed back.
+            deepStrictEqual(printed.filter((p) => p.method !== "log"), [], sinkName);
+            const lines = printed.flatMap((p) => String(p.args[0]).split("\n"));
+            const messages = lines.map((l) =>
+              format === "json"
+                ? parseStrict(l).message
+                : /message=("(?:[^"\\]|\\.)*"|\S*)/.exec(l)![1]
+            );
+            strictEqual(lines.length, steps.length + 2, `${sinkName}: ${lines.join("\n")}`);
+            for (const l of lines) ok(l.includes(id!), `${sinkName}: ${l}`);
+            for (const m of messages) {
+              ok(!String(m).includes("request_id"), `${sinkName}: a line inside a line: ${m}`);
+            }
+          },
+        ),
+        params(60),
+      );
+    } finally {
       await server.close();
     }
   });

@@ -163,6 +163,73 @@ Deno.test("an async sink that rejects: one report, the refused lines on stderr, 
   });
 });
 
+/** Whether `promise` settles within `ms` (the timer is cleared either way). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const NEVER = () => new Promise<never>(() => {});
+
+Deno.test("flushLogs({ timeoutMs }) gives up on writes that never settle, and says how many on stderr", async () => {
+  await withStderr(async (stderr) => {
+    configureLogging({ sink: NEVER });
+    const srv = serve(handler);
+    try {
+      await hit(srv.url, 2, "never"); // 2 requests, 3 lines each: 6 writes that never settle
+      const start = performance.now();
+      assert.ok(await settlesWithin(flushLogs({ timeoutMs: 100 }), 3000), "flushLogs hung");
+      const waited = performance.now() - start;
+      assert.ok(waited >= 90 && waited < 2000, `waited ${waited} ms`);
+      const reports = stderr.map((l) => JSON.parse(l));
+      assert.equal(reports.length, 1, stderr.join("\n"));
+      assert.equal(reports[0].level, "WARN");
+      assert.equal(reports[0].logger, "request-context");
+      assert.equal(reports[0].pending_writes, 6);
+      assert.equal(reports[0].timeout_ms, 100);
+      assert.match(reports[0].message, /flushLogs.*100 ms.*6 writes/);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+Deno.test("flushLogs({ timeoutMs }): a flush() that never settles, behind bufferedSink too, is given up and reported", async () => {
+  for (
+    const sink of [
+      { write() {}, flush: NEVER },
+      bufferedSink({ write: NEVER }, { flushOnExit: false }),
+      bufferedSink({ write() {}, flush: NEVER }, { flushOnExit: false }),
+    ]
+  ) {
+    await withStderr(async (stderr) => {
+      configureLogging({ sink });
+      log.info("one");
+      log.info("two");
+      assert.ok(await settlesWithin(flushLogs({ timeoutMs: 50 }), 3000), "flushLogs hung");
+      const reports = stderr.map((l) => JSON.parse(l));
+      assert.equal(reports.length, 1, stderr.join("\n"));
+      assert.match(reports[0].message, /flushLogs/);
+      assert.equal(typeof reports[0].pending_writes, "number");
+    });
+  }
+});
+
+Deno.test("flushLogs: a flush that finishes in time reports nothing and leaves no timer", async () => {
+  await withStderr(async (stderr) => {
+    configureLogging({ sink: () => sleep(20) });
+    log.info("a");
+    await flushLogs({ timeoutMs: 60_000 }); // a leaked 60 s timer fails the test's sanitizer
+    await flushLogs();
+    assert.deepEqual(stderr, []);
+  });
+});
+
 // ---------------------------------------------------------------------------
 // bufferedSink
 

@@ -59,24 +59,161 @@ Deno.test({
   },
 });
 
-for (const mode of ["exit-end", "exit-deno-exit"]) {
+// ---------------------------------------------------------------------------
+// Exit paths: tests/fixtures/exit_child.ts on Deno, Node (through tsx) and Bun.
+
+const root = new URL("..", import.meta.url).pathname;
+const exitChild = new URL("./fixtures/exit_child.ts", import.meta.url).pathname;
+const bin = `${root}node_modules/.bin`;
+
+function exists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): boolean {
+  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => dir && exists(`${dir}/${name}`));
+}
+
+const RUNTIMES: { name: string; argv: string[]; available: boolean }[] = [
+  {
+    name: "deno",
+    argv: [Deno.execPath(), "run", "--quiet", "--no-check", exitChild],
+    available: true,
+  },
+  {
+    name: "node",
+    argv: ["node", "--import", "tsx", exitChild],
+    available: onPath("node") && exists(`${bin}/tsx`),
+  },
+  { name: "bun", argv: [`${bin}/bun`, exitChild], available: exists(`${bin}/bun`) },
+];
+
+interface Ended {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the child in `mode`; sends `signal` once it says "ready" on stderr. */
+async function runChild(argv: string[], mode: string, signal?: Deno.Signal): Promise<Ended> {
+  const proc = new Deno.Command(argv[0], {
+    args: [...argv.slice(1), mode],
+    cwd: root,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const killer = setTimeout(() => proc.kill("SIGKILL"), 30_000);
+  let stderr = "";
+  const readErr = (async () => {
+    const decoder = new TextDecoder();
+    let signalled = false;
+    for await (const chunk of proc.stderr) {
+      stderr += decoder.decode(chunk, { stream: true });
+      if (signal && !signalled && stderr.includes("ready\n")) {
+        signalled = true;
+        proc.kill(signal);
+      }
+    }
+  })();
+  const [status, stdout] = await Promise.all([proc.status, new Response(proc.stdout).text()]);
+  await readErr;
+  clearTimeout(killer);
+  return { code: status.code, signal: status.signal, stdout, stderr };
+}
+
+/** The messages of the JSON lines on stdout. */
+function messages(stdout: string): string[] {
+  return stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l).message);
+}
+
+const FIVE = ["line 0", "line 1", "line 2", "line 3", "line 4"];
+
+const CASES: {
+  mode: string;
+  signal?: Deno.Signal;
+  lines: string[];
+  code: number;
+  killedBy?: Deno.Signal;
+  stderr?: RegExp;
+}[] = [
+  { mode: "end", lines: FIVE, code: 0 },
+  { mode: "exit", lines: FIVE, code: 7 },
+  { mode: "throw", lines: [...FIVE, "line 5"], code: 1, stderr: /crash in the child/ },
+  { mode: "throw-main", lines: FIVE, code: 1, stderr: /crash in the child/ },
+  { mode: "reject", lines: FIVE, code: 1, stderr: /rejected in the child/ },
+  { mode: "async-end", lines: FIVE, code: 0 },
+  { mode: "flush-io", lines: FIVE, code: 0 },
+  { mode: "sigterm", signal: "SIGTERM", lines: FIVE, code: 143, killedBy: "SIGTERM" },
+  { mode: "sigint", signal: "SIGINT", lines: FIVE, code: 130, killedBy: "SIGINT" },
+  { mode: "sigterm-app", signal: "SIGTERM", lines: [...FIVE, "line 5"], code: 0 },
+];
+
+for (const runtime of RUNTIMES) {
+  for (const c of CASES) {
+    Deno.test({
+      name:
+        `exit (${runtime.name}, ${c.mode}): the lines accepted are written, the process ends as it would have`,
+      ignore: !canRun || !runtime.available,
+      async fn() {
+        const start = performance.now();
+        const ended = await runChild(runtime.argv, c.mode, c.signal);
+        const context = `${runtime.name} ${c.mode}: ${JSON.stringify(ended)}`;
+        assert.deepEqual(messages(ended.stdout), c.lines, context);
+        assert.equal(ended.code, c.code, context);
+        assert.equal(ended.signal, c.killedBy ?? null, context);
+        if (c.stderr) assert.match(ended.stderr, c.stderr, context);
+        assert.ok(performance.now() - start < 25_000, "the 60 s timer held the process");
+      },
+    });
+  }
+
   Deno.test({
     name:
-      `bufferedSink: lines held at exit are written (${mode}), and its timer does not hold the process`,
+      `exit (${runtime.name}): without flushLogsOnSignals, SIGTERM ends the process the same way`,
+    ignore: !canRun || !runtime.available,
+    async fn() {
+      const bare = await runChild(runtime.argv, "sigterm-bare", "SIGTERM");
+      assert.equal(bare.code, 143);
+      assert.equal(bare.signal, "SIGTERM");
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------
+// patchConsole with the README's sinks, the real console, a real Deno.serve request.
+
+const consoleChild = new URL("./fixtures/console_child.ts", import.meta.url).pathname;
+
+for (const sink of ["default", "console.log", "buffered-console", "buffered-consoleSink"]) {
+  Deno.test({
+    name:
+      `patchConsole with sink ${sink}: each line once on stdout, as itself; nothing on stderr but the app's`,
     ignore: !canRun,
     async fn() {
-      const start = performance.now();
-      const proc = spawn(mode);
-      await proc.stdin.close();
-      const [status, out, err] = await Promise.all([
-        proc.status,
-        new Response(proc.stdout).text(),
-        new Response(proc.stderr).text(),
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--quiet", "--no-check", "--allow-net=127.0.0.1", consoleChild, sink],
+        stdin: "null",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 0, stderr);
+      const id = /^id=(\S+)\n$/.exec(stderr)?.[1];
+      assert.ok(id, `stderr holds only the app's own line: ${stderr}`);
+      const lines = stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => [l.logger, l.level, l.message, l.request_id]), [
+        ["http", "INFO", "GET /c", id],
+        ["app", "INFO", "from the logger", id],
+        ["console", "WARN", "from console.warn 42", id],
+        ["http", "INFO", "GET /c - 200", id],
       ]);
-      assert.equal(status.code, 0, err);
-      const lines = out.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l).message);
-      assert.deepEqual(lines, ["line 0", "line 1", "line 2", "line 3", "line 4"]);
-      assert.ok(performance.now() - start < 30_000, "the 60 s timer held the process");
     },
   });
 }

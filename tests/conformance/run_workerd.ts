@@ -14,9 +14,10 @@ const scripts = {
   hono: await bundle("tests/conformance/worker_hono.ts"),
 };
 const consoleScript = await bundle("tests/conformance/worker_console.ts");
+const otlpScript = await bundle("tests/conformance/worker_otlp.ts");
 const code = await runConformance(
   "workerd",
   (adapter) => startWorker(scripts[adapter], { flags: ["nodejs_als"] }),
-  workerdGroups(scripts.fetch, consoleScript),
+  workerdGroups(scripts.fetch, consoleScript, otlpScript),
 );
 process.exit(code);

@@ -9,6 +9,7 @@ import { suite } from "./suite.ts";
 import { readFileSync } from "node:fs";
 import { bundle, startWorker } from "./workerd.ts";
 import { get } from "./client.ts";
+import { otlpGroup } from "./workerd_otlp.ts";
 
 const EXAMPLE_DIR = "examples/cloudflare_worker";
 
@@ -94,12 +95,13 @@ async function example(): Promise<void> {
 
 /**
  * The workerd-only groups: the whole suite again under `nodejs_compat` (what
- * Hono's Workers templates set), the missing-flag check, the default sink and
- * the example Worker.
+ * Hono's Workers templates set), the missing-flag check, the default sink,
+ * the example Worker and otlpSink.
  */
 export function workerdGroups(
   fetchScript: string,
   consoleScript: string,
+  otlpScript: string,
 ): { name: string; run(): Promise<Counts> }[] {
   return [
     {
@@ -131,5 +133,6 @@ export function workerdGroups(
           run: example,
         }]),
     },
+    otlpGroup(otlpScript),
   ];
 }
