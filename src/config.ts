@@ -26,6 +26,7 @@ import { consoleSink, flushWithin, type GuardedSink, guardSink, type Sink } from
 import type { FormatConfig, Preset } from "./_format.ts";
 import { type RequestIdGenerator, setGenerator } from "./ids.ts";
 import { resolveSignal, type SignalConfig } from "./_signal.ts";
+import { colorWanted } from "./_pretty.ts";
 
 /** Service fields added to every line. */
 export interface ServiceInfo {
@@ -89,8 +90,14 @@ export interface SampleOptions {
 export interface LoggingOptions {
   /** The lowest level written. Default: `LOG_LEVEL` from the environment (or `DEBUG=1`/`true`), else `"INFO"`. */
   level?: LogLevel;
-  /** `"json"` (default): one JSON object per line; `"logfmt"`: `key=value` pairs for people and grep. */
-  format?: "json" | "logfmt";
+  /**
+   * `"json"` (default): one JSON object per line; `"logfmt"`: `key=value` pairs for people and
+   * grep; `"pretty"`: one compact line per record for a terminal (local time, level, logger,
+   * message, the request id's first 8 characters, the fields dimmed; an error's stack below,
+   * indented). Pretty lines are coloured when the default sink writes to a terminal and
+   * `NO_COLOR` is not set; `FORCE_COLOR` forces colours, with any sink.
+   */
+  format?: "json" | "logfmt" | "pretty";
   /** Where lines go. Default: {@linkcode consoleSink}. */
   sink?: Sink;
   /** Service fields added to every line. */
@@ -169,6 +176,9 @@ export function configureLogging(options: LoggingOptions = {}): void {
   setGenerator(options.generator);
   const signal = resolveSignal(options.requestBuffer, options.sample);
   const threshold = LOG_LEVELS[level];
+  const format = options.format === "logfmt" || options.format === "pretty"
+    ? options.format
+    : "json";
   current = {
     level,
     threshold,
@@ -176,7 +186,8 @@ export function configureLogging(options: LoggingOptions = {}): void {
       ? threshold
       : Math.min(threshold, signal.bufferWeight),
     signal,
-    format: options.format === "logfmt" ? "logfmt" : "json",
+    format,
+    color: format === "pretty" && prettyColor(options.sink),
     preset: options.preset === "ecs" || options.preset === "otel" ? options.preset : "default",
     safe: {
       maxDepth: positive(options.maxDepth, 10),
@@ -188,6 +199,35 @@ export function configureLogging(options: LoggingOptions = {}): void {
     service,
     sink: guardSink(options.sink ?? consoleSink),
   };
+}
+
+/** Pretty lines are coloured for a terminal: see `colorWanted`. */
+function prettyColor(sink: Sink | undefined): boolean {
+  const env = { NO_COLOR: readEnv("NO_COLOR"), FORCE_COLOR: readEnv("FORCE_COLOR") };
+  // Deno tells NO_COLOR without a permission.
+  if (env.NO_COLOR === undefined && denoNoColor()) env.NO_COLOR = "1";
+  return colorWanted(env, (sink === undefined || sink === consoleSink) && stdoutIsTerminal());
+}
+
+function denoNoColor(): boolean {
+  try {
+    return (globalThis as { Deno?: { noColor?: boolean } }).Deno?.noColor === true;
+  } catch {
+    return false;
+  }
+}
+
+function stdoutIsTerminal(): boolean {
+  try {
+    const g = globalThis as {
+      Deno?: { stdout?: { isTerminal?(): boolean } };
+      process?: { stdout?: { isTTY?: boolean } };
+    };
+    if (g.Deno !== undefined) return g.Deno.stdout?.isTerminal?.() === true;
+    return g.process?.stdout?.isTTY === true;
+  } catch {
+    return false;
+  }
 }
 
 function positive(value: number | undefined, fallback: number): number {
