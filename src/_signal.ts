@@ -318,7 +318,7 @@ export function release(
       };
     }
     if (dropped > 0) {
-      const note = `${dropped} held lines dropped`;
+      const note = `${dropped} held ${dropped === 1 ? "line" : "lines"} dropped`;
       writeLine(cfg, lastScope!, h.requestId, undefined, "WARN", req.logger, undefined, note, {
         dropped_lines: dropped,
       }, h.time);
