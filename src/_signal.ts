@@ -318,43 +318,39 @@ export function release(
       };
     }
     if (dropped > 0) {
-      const note = `${dropped} held ${dropped === 1 ? "line" : "lines"} dropped`;
-      writeLine(cfg, lastScope!, h.requestId, undefined, "WARN", req.logger, undefined, note, {
-        dropped_lines: dropped,
-      }, h.time);
+      const message = `${dropped} held ${dropped === 1 ? "line" : "lines"} dropped`;
+      writeHeld(cfg, lastScope!, {
+        ...h,
+        level: "WARN",
+        logger: req.logger,
+        bound: undefined,
+        message,
+        extra: { dropped_lines: dropped },
+        span: undefined,
+      });
       dropped = 0;
     }
-    writeLine(
-      cfg,
-      lastScope!,
-      h.requestId,
-      h.span,
-      h.level,
-      h.logger,
-      h.bound,
-      h.message,
-      h.extra,
-      h.time,
-    );
+    writeHeld(cfg, lastScope!, h);
   }
   hold.items = kept;
   hold.first = 0;
   hold.dropped = dropped;
 }
 
-function writeLine(
-  cfg: FormatConfig & { sink: GuardedSink },
-  scope: Scope,
-  requestId: string,
-  span: SpanIds | undefined,
-  level: LogLevel,
-  logger: string,
-  bound: Record<string, unknown> | undefined,
-  message: unknown,
-  extra: Record<string, unknown> | undefined,
-  time: number,
-): void {
-  const line = lineOf(cfg, scope, requestId, span, level, logger, bound, message, extra, time);
+/** Writes one held line, formatted now with what it was logged with. */
+function writeHeld(cfg: FormatConfig & { sink: GuardedSink }, scope: Scope, h: Held): void {
+  const line = lineOf(
+    cfg,
+    scope,
+    h.requestId,
+    h.span,
+    h.level,
+    h.logger,
+    h.bound,
+    h.message,
+    h.extra,
+    h.time,
+  );
   if (line !== undefined) cfg.sink.write(line);
 }
 

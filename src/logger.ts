@@ -17,7 +17,7 @@
  */
 
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
-import { config } from "./config.ts";
+import { config, type ResolvedConfig } from "./config.ts";
 import { currentScope, type Scope } from "./_storage.ts";
 import { activeSpan } from "./_trace.ts";
 import { lineOf } from "./_line.ts";
@@ -184,10 +184,27 @@ export function send(
     }
     if (!write) return;
   } else if (below) return;
-  const line = lineOf(
+  const line = lineHere(cfg, scope, level, logger, bound, message, extra, time);
+  // The configured sink is guarded: it never throws.
+  if (line !== undefined) cfg.sink.write(line);
+}
+
+/** The line of one record in `scope`, now (or at `time`), with the active span. */
+function lineHere(
+  cfg: ResolvedConfig,
+  scope: Scope | undefined,
+  level: LogLevel,
+  logger: string,
+  bound: LogFields | undefined,
+  message: unknown,
+  extra: LogFields | undefined,
+  time: number | undefined,
+): string | undefined {
+  const id = scope === undefined ? "-" : scope.root.requestId;
+  return lineOf(
     cfg,
     scope,
-    scope === undefined ? "-" : scope.root.requestId,
+    id,
     activeSpan(),
     level,
     logger,
@@ -196,8 +213,6 @@ export function send(
     extra,
     time ?? Date.now(),
   );
-  // The configured sink is guarded: it never throws.
-  if (line !== undefined) cfg.sink.write(line);
 }
 
 /**
@@ -219,16 +234,5 @@ export function formatLine(
   } catch {
     scope = undefined;
   }
-  return lineOf(
-    config(),
-    scope,
-    scope === undefined ? "-" : scope.root.requestId,
-    activeSpan(),
-    level,
-    logger,
-    bound,
-    message,
-    extra,
-    time ?? Date.now(),
-  );
+  return lineHere(config(), scope, level, logger, bound, message, extra, time);
 }
