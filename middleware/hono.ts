@@ -5,10 +5,10 @@
  * ```ts
  * import { Hono } from "hono";
  * import { getLogger } from "@ctx/request-context";
- * import { requestContext, type Variables } from "@ctx/request-context/hono";
+ * import { requestContext } from "@ctx/request-context/hono";
  *
  * const log = getLogger("app");
- * const app = new Hono<{ Variables: Variables }>();
+ * const app = new Hono(); // c.get("requestId") is a string, as with hono/request-id
  * app.use(requestContext());
  * app.get("/", (c) => {
  *   log.info("hello"); // carries the request's request_id
@@ -19,26 +19,58 @@
  * @module
  */
 
+import "./_hono_variables.ts";
 import type { AccessLog, RequestContextOptions } from "../src/options.ts";
 import { handleRequest, resolveOptions } from "../src/_http.ts";
 
 export type { AccessLog, RequestContextOptions };
 
-/** The variables this middleware sets: `c.get("requestId")`, the same key as `hono/request-id`. */
-export type Variables = {
+/**
+ * The variables this middleware sets: `c.get("requestId")`, the same key and the
+ * same name as `hono/request-id`'s `RequestIdVariables`.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { requestContext, type RequestIdVariables } from "@ctx/request-context/hono";
+ *
+ * const app = new Hono<{ Variables: RequestIdVariables }>();
+ * app.use(requestContext());
+ * app.get("/", (c) => c.text(c.get("requestId")));
+ * ```
+ */
+export type RequestIdVariables = {
   /** The request's id, as sent in the response's `X-Request-ID`. */
   requestId: string;
 };
+
+/**
+ * The same as {@linkcode RequestIdVariables}, under its earlier name.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import type { Variables } from "@ctx/request-context/hono";
+ *
+ * const app = new Hono<{ Variables: Variables }>();
+ * ```
+ */
+export type Variables = RequestIdVariables;
 
 /**
  * The part of Hono's `Context` the middleware uses. Written out here, rather than
  * imported, so that the module's public types stand alone; any Hono `Context` fits.
  */
 export interface HonoContextLike {
-  /** The request: the raw `Request`, its path, and what Hono matched (for the finish line's `route`). */
+  /**
+   * The request: the raw one, its headers by name and its path (for a `generator` or
+   * `skip`), and what Hono matched (for the finish line's `route`).
+   */
   readonly req: {
     /** The raw request. */
     readonly raw: Request;
+    /** A header of the request, by name. */
+    header(name: string): string | undefined;
     /** The request's path, as Hono routes it. */
     readonly path: string;
     /** The index, in `matchedRoutes`, of the handler running now (after `next()`: the one that answered). */
@@ -60,7 +92,8 @@ export interface HonoContextLike {
 
 /**
  * The middleware {@linkcode requestContext} returns: a Hono `MiddlewareHandler`.
- * Declare `new Hono<{ Variables: Variables }>()` to have `c.get("requestId")` typed.
+ * `c.get("requestId")` is typed as a `string` on a plain `new Hono()` when "hono"
+ * is npm's hono; otherwise declare `new Hono<{ Variables: RequestIdVariables }>()`.
  */
 export type RequestContextMiddleware = (
   c: HonoContextLike,
@@ -73,7 +106,9 @@ export type RequestContextMiddleware = (
  * the start and finish lines (the finish line carries the matched `route`, such as
  * `/runs/:id`; see `accessLog`, `skip` and `accessLevel`), logs an uncaught error once with its stack (the
  * app's `onError` still shapes the answer), and sets `X-Request-ID` on every
- * response, 404s and errors included.
+ * response, 404s and errors included. A drop-in for `requestId()` of
+ * `hono/request-id`: it takes `limitLength` (default 255), `headerName` (`""`:
+ * no id read, no header set) and `generator(c)`, which receives the `Context`.
  *
  * @example
  * ```ts
@@ -81,7 +116,7 @@ export type RequestContextMiddleware = (
  * import { requestContext } from "@ctx/request-context/hono";
  *
  * const app = new Hono();
- * app.use(requestContext({ logger: "access" }));
+ * app.use(requestContext({ logger: "access", generator: (c) => `${c.req.raw.method}-${Date.now()}` }));
  * app.get("/boom", () => {
  *   throw new Error("boom"); // logged with its stack; the answer carries X-Request-ID
  * });
@@ -97,20 +132,32 @@ export type RequestContextMiddleware = (
  * ```
  */
 export function requestContext(
-  options?: RequestContextOptions<HonoContextLike>,
+  options?:
+    | RequestContextOptions<HonoContextLike>
+    | Omit<RequestContextOptions, "generator" | "skip">,
 ): RequestContextMiddleware {
   const o = resolveOptions(options);
   return async (c, next) => {
     const response = await handleRequest(
       c.req.raw,
       o,
-      async (requestId, reportError, state) => {
+      async (requestId, reportError, nested, state) => {
         c.set("requestId", requestId);
-        await next();
-        if (o.logRequests) state.route = routeOf(c);
+        try {
+          await next();
+        } catch (error) {
+          // The app's onError threw: c.error is what it was handling. Both are logged.
+          if (c.error !== undefined && c.error !== error) {
+            reportError(c.error);
+            reportError(error, "Error handler failed");
+          }
+          throw error;
+        }
+        // After next(), Hono's routeIndex is the handler that answered: its route pattern.
+        state.route = routeOf(c) ?? state.route;
         if (c.error !== undefined) reportError(c.error);
         const res: unknown = c.finalized === false ? undefined : c.res;
-        if (!(res instanceof Response)) {
+        if (!(res instanceof Response) && !nested) {
           // The handler returned no Response (or something else): drop what Hono holds, so
           // the shared path's logged 500 replaces it whole instead of Hono failing later.
           (c as { res: unknown }).res = undefined;
@@ -120,7 +167,7 @@ export function requestContext(
       () => c.executionCtx,
       c,
     );
-    if (response !== c.res) c.res = response;
+    if (response instanceof Response && response !== c.res) c.res = response;
   };
 }
 

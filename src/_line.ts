@@ -5,15 +5,14 @@
 import type { LogLevel } from "./levels.ts";
 import type { Scope } from "./_storage.ts";
 import type { SpanIds } from "./_trace.ts";
-import { type FormatConfig, formatEntry } from "./_format.ts";
-import { describeThrown } from "./_serialize.ts";
+import { fallbackLine, type FormatConfig, formatEntry } from "./_format.ts";
+import { describeThrown, stringifySafe, toSafe } from "./_serialize.ts";
 import { writeConsole } from "./_console.ts";
 
-let internalFailureReported = false;
-
 /**
- * The line of one record, or `undefined` (reported once on stderr) when it cannot be
- * made. Never throws.
+ * The line of one record. Never throws: if building the line fails, a minimal line with
+ * the core keys and `logging_error` is returned instead (and the failure reported on
+ * stderr, rate-limited); `undefined` only if even that cannot be made.
  */
 export function lineOf(
   cfg: FormatConfig,
@@ -32,7 +31,7 @@ export function lineOf(
       time,
       level,
       logger,
-      message: typeof message === "string" ? message : messageText(message),
+      message: typeof message === "string" ? message : messageText(message, cfg),
       requestId,
       scope,
       bound,
@@ -40,27 +39,56 @@ export function lineOf(
       span,
     }, cfg);
   } catch (e) {
-    if (internalFailureReported) return undefined;
-    internalFailureReported = true;
+    // Defence in depth: no input is known to get here. The line is not lost: its core keys
+    // and the failure are written, and stderr says so (rate-limited, never only once ever).
+    reportFailure(e);
     try {
-      writeConsole(
-        "error",
-        `@ctx/request-context: a log line could not be written: ${describeThrown(e)}`,
-      );
+      return fallbackLine({ time, level, logger, message, requestId }, cfg, describeThrown(e));
     } catch {
-      // nothing left to report to
+      return undefined;
     }
-    return undefined;
   }
 }
 
-function messageText(message: unknown): string {
+/** Failures to build a line are reported on stderr at most once per this many milliseconds. */
+const REPORT_INTERVAL_MS = 1000;
+let lastReport = -Infinity;
+let unreported = 0;
+
+/** Reports a failure on stderr, the first at once, then at most one per interval with a count. */
+function reportFailure(e: unknown): void {
+  const now = Date.now();
+  if (now - lastReport < REPORT_INTERVAL_MS) {
+    unreported++;
+    return;
+  }
+  const more = unreported === 0 ? "" : ` (and ${unreported} more since the last report)`;
+  lastReport = now;
+  unreported = 0;
+  try {
+    writeConsole(
+      "error",
+      `@ctx/request-context: a log line could not be built, a minimal line was written instead: ${
+        describeThrown(e)
+      }${more}`,
+    );
+  } catch {
+    // nothing left to report to
+  }
+}
+
+/**
+ * The text of a message that is not a string: an Error as `Name: message`, any other value as
+ * its JSON text from the safe serializer, so redaction, depth, width and the line's length
+ * apply to it as to a field (a cycle is "[Circular]", a redacted key "[REDACTED]").
+ */
+function messageText(message: unknown, cfg: FormatConfig): string {
+  if (typeof message === "function") return String(toSafe(message, cfg.safe)); // [Function: name]
+  if (typeof message !== "object" || message === null) return String(message);
   try {
     if (message instanceof Error) return describeThrown(message);
-    const text = JSON.stringify(message);
-    return text === undefined ? String(message) : text;
   } catch {
-    // A proxy may throw on `instanceof` and on every conversion.
-    return describeThrown(message);
+    // A proxy may throw on `instanceof`: the serializer writes its marker.
   }
+  return stringifySafe(message, cfg.safe, undefined, cfg.maxLineLength) ?? "undefined";
 }

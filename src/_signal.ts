@@ -9,7 +9,7 @@
 // object per held line, not a formatted line.
 
 import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
-import { mergedFields, patchRoot, type RootState, type Scope } from "./_storage.ts";
+import { mergedFields, patchRoot, rootScope, type RootState, type Scope } from "./_storage.ts";
 import { activeSpan, type SpanIds } from "./_trace.ts";
 import { lineOf } from "./_line.ts";
 import type { FormatConfig } from "./_format.ts";
@@ -311,11 +311,9 @@ export function release(
     }
     if (h.fields !== lastFields) {
       lastFields = h.fields;
-      lastScope = {
-        root: { requestId: h.requestId, fields: h.fields, version: 0, request: undefined },
-        parent: undefined,
-        own: undefined,
-      };
+      const root = rootScope(h.requestId).root;
+      root.fields = h.fields;
+      lastScope = { root, parent: undefined, own: undefined };
     }
     if (dropped > 0) {
       const message = `${dropped} held ${dropped === 1 ? "line" : "lines"} dropped`;

@@ -24,7 +24,7 @@ import {
   type Scope,
   storage,
 } from "./_storage.ts";
-import { generateRequestId, isSafeId, MAX_ID_LENGTH } from "./ids.ts";
+import { generateRequestId, isSafeId, MAX_ID_LENGTH, NO_REQUEST_ID } from "./ids.ts";
 import { inherited } from "./_trace.ts";
 
 /** What {@linkcode getContext} returns: a snapshot of the current context. */
@@ -85,9 +85,12 @@ export function runWithContext<T>(a: ContextInit | (() => T), b?: () => T): T {
   const id = isSafeId(init.requestId, MAX_ID_LENGTH) ? init.requestId : generateRequestId();
   const parent = init.inherit === false ? undefined : currentScope();
   const from = parent === undefined ? undefined : inherited(parent);
-  if (from === undefined) return storage.run(rootScope(id, plainFields(init.fields)), fn);
-  const scope = rootScope(id, { ...from.fields, ...plainFields(init.fields) });
-  if (from.hidden !== undefined) scope.root.hidden = from.hidden;
+  const scope = from === undefined
+    ? rootScope(id, plainFields(init.fields))
+    : rootScope(id, { ...from.fields, ...plainFields(init.fields) });
+  if (from?.hidden !== undefined) scope.root.hidden = from.hidden;
+  // A job of this service sends its id under the header name the service uses.
+  if (parent !== undefined) scope.root.idHeader = parent.root.idHeader;
   return storage.run(scope, fn);
 }
 
@@ -108,7 +111,7 @@ export function runWithContext<T>(a: ContextInit | (() => T), b?: () => T): T {
  * ```
  */
 export function withContext<T>(fields: Record<string, unknown>, fn: () => T): T {
-  const parent = currentScope() ?? rootScope("-");
+  const parent = currentScope() ?? rootScope(NO_REQUEST_ID);
   const scope: Scope = { root: parent.root, parent, own: plainFields(fields) };
   return storage.run(scope, fn);
 }
@@ -144,7 +147,7 @@ export function getContext(): RequestContext | undefined {
  * ```
  */
 export function getRequestId(): string {
-  return currentScope()?.root.requestId ?? "-";
+  return currentScope()?.root.requestId ?? NO_REQUEST_ID;
 }
 
 /**

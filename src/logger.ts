@@ -217,8 +217,9 @@ function lineHere(
 
 /**
  * Internal: the line `emit` would write, in the configuration in force and the
- * current context, without writing it; `undefined` (reported once on stderr)
- * when it cannot be made. Never throws. The `@std/log` formatter returns it.
+ * current context, without writing it. Never throws: if building the line fails, a
+ * minimal line with the core keys and `logging_error` is returned instead (and the
+ * failure reported on stderr, rate-limited). The `@std/log` formatter returns it.
  */
 export function formatLine(
   level: LogLevel,

@@ -61,7 +61,10 @@ honoApp.use(async (c, next) => {
   c.res.headers.set("x-hono-request-id", c.get("requestId"));
 });
 honoApp.onError((err, c) =>
-  c.json({ error: "hono onError", message: err.message, request_id: c.get("requestId") }, 500)
+  // As Hono's default handler: an error that carries its own response (HTTPException) gives it.
+  "getResponse" in err && typeof err.getResponse === "function"
+    ? err.getResponse() as Response
+    : c.json({ error: "hono onError", message: err.message, request_id: c.get("requestId") }, 500)
 );
 for (const [path, route] of Object.entries(routes)) {
   honoApp.all(path, handle(route));

@@ -8,9 +8,11 @@ import {
   getContext,
   getLogger,
   getRequestId,
+  propagationHeaders,
   runWithContext,
   setContextFields,
   withContext,
+  withRequestContext,
 } from "../../mod.ts";
 import { linesContaining } from "./capture.ts";
 
@@ -114,6 +116,37 @@ async function fields(): Promise<Response> {
   return Response.json({ applied });
 }
 
+/**
+ * A client's JSON (here from the `x-fields` header, as a body would be) handed to
+ * `setContextFields` as it is: its keys are data, `__proto__` included, and the
+ * headers sent downstream come only from the context's own fields.
+ */
+function jsonFields(request: Request): Response {
+  const applied = setContextFields(JSON.parse(request.headers.get("x-fields") ?? "{}"));
+  log.info("json fields set");
+  return Response.json({ applied, sent: propagationHeaders() });
+}
+
+/** A handler wrapped by `withRequestContext` of its own, run inside the app's adapter: it reuses the request. */
+const nestedAdapter: Route = withRequestContext(() => {
+  log.info("nested handler");
+  return Response.json({ id: getRequestId() });
+});
+
+/** An error that carries its own response (as Hono's `HTTPException` does), below 500. */
+class Refused extends Error {
+  readonly status = 401;
+  getResponse(): Response {
+    return new Response("refused", { status: 401 });
+  }
+}
+
+/** Throws an error that carries its own 401: an answer, not an error to log. */
+function refused(): Response {
+  log.info("refusing");
+  throw new Refused("no token");
+}
+
 /** Throws after an await: the adapters must answer 500 and log the error once. */
 async function error(): Promise<Response> {
   await sleep(1);
@@ -215,7 +248,10 @@ export const routes: Record<string, Route> = {
   "/ctx": ctx,
   "/nested": nested,
   "/fields": fields,
+  "/json-fields": jsonFields,
   "/error": error,
+  "/nested-adapter": nestedAdapter,
+  "/refused": refused,
   "/background": background,
   "/timer": timer,
   "/stream": stream,
