@@ -21,6 +21,7 @@
  */
 
 export {
+  annotateRequest,
   bindContext,
   type ContextInit,
   getContext,
@@ -38,6 +39,8 @@ export {
   type FlushLogsOptions,
   type LoggingOptions,
   type Preset,
+  type RequestBufferOptions,
+  type SampleOptions,
   type ServiceInfo,
 } from "./src/config.ts";
 export { LOG_LEVELS, type LogLevel } from "./src/levels.ts";
@@ -50,7 +53,7 @@ export {
   type FlushLogsOnSignalsOptions,
   type ShutdownSignal,
 } from "./src/signals.ts";
-export type { RequestContextOptions } from "./src/options.ts";
+export type { AccessLog, RequestContextOptions } from "./src/options.ts";
 export { type FetchHandler, withRequestContext } from "./middleware/fetch.ts";
 export { setTraceContext } from "./src/trace.ts";
 export {

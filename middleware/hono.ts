@@ -20,10 +20,10 @@
  */
 
 import "./_hono_variables.ts";
-import type { RequestContextOptions } from "../src/options.ts";
+import type { AccessLog, RequestContextOptions } from "../src/options.ts";
 import { handleRequest, resolveOptions } from "../src/_http.ts";
 
-export type { RequestContextOptions };
+export type { AccessLog, RequestContextOptions };
 
 /**
  * The variables this middleware sets: `c.get("requestId")`, the same key and the
@@ -62,10 +62,21 @@ export type Variables = RequestIdVariables;
  * imported, so that the module's public types stand alone; any Hono `Context` fits.
  */
 export interface HonoContextLike {
-  /** The request: the raw one, and its headers by name (for a `generator`). */
+  /**
+   * The request: the raw one, its headers by name and its path (for a `generator` or
+   * `skip`), and what Hono matched (for the finish line's `route`).
+   */
   readonly req: {
+    /** The raw request. */
     readonly raw: Request;
+    /** A header of the request, by name. */
     header(name: string): string | undefined;
+    /** The request's path, as Hono routes it. */
+    readonly path: string;
+    /** The index, in `matchedRoutes`, of the handler running now (after `next()`: the one that answered). */
+    readonly routeIndex?: number;
+    /** The routes that matched the request, middleware included, in order. */
+    readonly matchedRoutes?: readonly { path: string; method: string; handler: unknown }[];
   };
   /** The response so far. */
   res: Response;
@@ -92,7 +103,8 @@ export type RequestContextMiddleware = (
 /**
  * Hono middleware: takes a safe incoming `X-Request-ID` or generates one, sets
  * `c.get("requestId")`, runs the rest of the app in the request's context, writes
- * the start and finish lines, logs an uncaught error once with its stack (the
+ * the start and finish lines (the finish line carries the matched `route`, such as
+ * `/runs/:id`; see `accessLog`, `skip` and `accessLevel`), logs an uncaught error once with its stack (the
  * app's `onError` still shapes the answer), and sets `X-Request-ID` on every
  * response, 404s and errors included. A drop-in for `requestId()` of
  * `hono/request-id`: it takes `limitLength` (default 255), `headerName` (`""`:
@@ -109,16 +121,27 @@ export type RequestContextMiddleware = (
  *   throw new Error("boom"); // logged with its stack; the answer carries X-Request-ID
  * });
  * ```
+ *
+ * @example One line per request; health checks only when they fail
+ * ```ts
+ * import { Hono } from "hono";
+ * import { requestContext } from "@ctx/request-context/hono";
+ *
+ * const app = new Hono();
+ * app.use(requestContext({ accessLog: "finish", skip: (c) => c.req.path === "/health" }));
+ * ```
  */
 export function requestContext(
-  options?: RequestContextOptions<HonoContextLike> | Omit<RequestContextOptions, "generator">,
+  options?:
+    | RequestContextOptions<HonoContextLike>
+    | Omit<RequestContextOptions, "generator" | "skip">,
 ): RequestContextMiddleware {
   const o = resolveOptions(options);
   return async (c, next) => {
     const response = await handleRequest(
       c.req.raw,
       o,
-      async (requestId, reportError, nested) => {
+      async (requestId, reportError, nested, state) => {
         c.set("requestId", requestId);
         try {
           await next();
@@ -130,6 +153,8 @@ export function requestContext(
           }
           throw error;
         }
+        // After next(), Hono's routeIndex is the handler that answered: its route pattern.
+        state.route = routeOf(c) ?? state.route;
         if (c.error !== undefined) reportError(c.error);
         const res: unknown = c.finalized === false ? undefined : c.res;
         if (!(res instanceof Response) && !nested) {
@@ -144,4 +169,28 @@ export function requestContext(
     );
     if (response instanceof Response && response !== c.res) c.res = response;
   };
+}
+
+/**
+ * The route pattern of the handler that answered (`/runs/:id`), read after `next()`:
+ * Hono leaves `routeIndex` at the last route it ran. When that is a middleware of
+ * `use()` (no handler matched: a 404), there is no route.
+ */
+function routeOf(c: HonoContextLike): string | undefined {
+  try {
+    const req = c.req;
+    const index = req.routeIndex;
+    if (typeof index !== "number") return undefined;
+    const route = req.matchedRoutes?.[index];
+    if (route === undefined || typeof route.path !== "string") return undefined;
+    // A sub-app's route (`app.route()`) is wrapped; Hono keeps the original handler here.
+    const wrapped = route.handler as { __COMPOSED_HANDLER?: unknown } | undefined;
+    const handler = wrapped?.__COMPOSED_HANDLER ?? wrapped;
+    if (route.method === "ALL" && typeof handler === "function" && handler.length >= 2) {
+      return undefined;
+    }
+    return route.path;
+  } catch {
+    return undefined;
+  }
 }

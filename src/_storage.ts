@@ -1,5 +1,6 @@
 // Internal: the one AsyncLocalStorage of the module and the shape of what it holds.
 import type { AsyncLocalStorage } from "node:async_hooks";
+import type { RequestState } from "./_signal.ts";
 
 // Loaded with a dynamic import so that a runtime without it (Cloudflare Workers with
 // neither `nodejs_als` nor `nodejs_compat`) fails when the module loads, at deploy or
@@ -40,6 +41,8 @@ export interface RootState {
    * root reuses it, and reports its errors here.
    */
   reportError: ReportError | undefined;
+  /** Set with `reportError`: what the request keeps for its finish line, and its held lines. */
+  request: RequestState | undefined;
 }
 
 /** Logs an error of a request once (`message` defaults to `"Unhandled error"`). */
@@ -131,6 +134,7 @@ export function rootScope(requestId: string, fields?: Record<string, unknown>): 
       version: 0,
       idHeader: undefined,
       reportError: undefined,
+      request: undefined,
     },
     parent: undefined,
     own: undefined,

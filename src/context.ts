@@ -197,6 +197,33 @@ export function setContextFields(fields: Record<string, unknown>): boolean {
 }
 
 /**
+ * Adds `fields` to the current request's finish line only: the context's fields go on
+ * every line, these go on the one line that sums the request up (with `accessLog:
+ * "finish"`, the canonical log line). Later calls merge, later values winning. Returns
+ * `false` and does nothing outside a request served by `withRequestContext` or the Hono
+ * middleware (a `runWithContext` job has no finish line), or once its finish line is written.
+ *
+ * @example
+ * ```ts
+ * import { annotateRequest, withRequestContext } from "@ctx/request-context";
+ *
+ * const handler = withRequestContext(() => {
+ *   annotateRequest({ user_id: "u-1", cache: "hit" });
+ *   annotateRequest({ rows: 12 }); // merged: the finish line has all three
+ *   return new Response("ok");
+ * }, { accessLog: "finish" });
+ * console.log(annotateRequest({ ignored: true })); // false: not in a request
+ * ```
+ */
+export function annotateRequest(fields: Record<string, unknown>): boolean {
+  const request = currentScope()?.root.request;
+  if (request === undefined || request.ended) return false;
+  const plain = plainFields(fields);
+  if (plain !== undefined) request.annotations = Object.assign(request.annotations ?? {}, plain);
+  return true;
+}
+
+/**
  * Returns `fn` bound to the current context, for callbacks that a library calls
  * later from somewhere the context does not reach (an event emitter, a pool).
  *

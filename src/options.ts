@@ -13,9 +13,18 @@
  * @module
  */
 
+import type { LogLevel } from "./levels.ts";
+
+/**
+ * Which access lines a request gets: `"both"` (a start line and a finish line),
+ * `"finish"` (one line when it ends, with everything learned along the way: the
+ * canonical log line) or `"none"`.
+ */
+export type AccessLog = "both" | "finish" | "none";
+
 /**
  * Options of the HTTP adapters. Every one has a default. `Subject` is what a
- * `generator` receives: the `Request` in the Fetch wrapper, Hono's `Context` in
+ * `generator` and `skip` receive: the `Request` in the Fetch wrapper, Hono's `Context` in
  * the Hono middleware (as `generator(c)` of `hono/request-id`).
  */
 export interface RequestContextOptions<Subject = Request> {
@@ -42,8 +51,24 @@ export interface RequestContextOptions<Subject = Request> {
    * returns that is not safe (or a throw) is replaced by a UUID.
    */
   generator?(subject: Subject): string;
-  /** Write the start and finish lines of each request. Default `true`. */
+  /** Write the start and finish lines of each request. Default `true`; `false` means `accessLog: "none"`. */
   logRequests?: boolean;
+  /**
+   * Which access lines to write: `"both"` (default: start and finish), `"finish"` (one
+   * line per request, when it ends) or `"none"`. When given, it wins over `logRequests`.
+   */
+  accessLog?: AccessLog;
+  /**
+   * Requests this returns `true` for (health checks) still get their id, context and
+   * header, but their access lines are written only if they fail: a thrown error or a
+   * status of 500 or more. A predicate that throws skips nothing.
+   */
+  skip?(subject: Subject): boolean;
+  /**
+   * The level of the finish line, from the status. Default: INFO, WARN for 4xx, ERROR
+   * for 5xx. An answer that is not a level (or a throw) takes the default.
+   */
+  accessLevel?(status: number): LogLevel;
   /** The logger name of the access and error lines. Default `"http"`. */
   logger?: string;
 }

@@ -211,6 +211,25 @@ function cpu(): Response {
   return Response.json({ x: x > 0 });
 }
 
+/**
+ * Three DEBUG lines, held by the request buffer, then (with `?fail=1`) an error: the held
+ * lines are written before the error line, and never for a request that succeeds.
+ */
+async function held(request: Request): Promise<Response> {
+  for (let i = 0; i < 3; i++) {
+    log.debug("held step", { i });
+    await sleep(1);
+  }
+  if (new URL(request.url).searchParams.has("fail")) throw new Error("held boom");
+  return Response.json({ held: 3 });
+}
+
+/** A health check the apps `skip`: 200, or 503 with `?down=1`. */
+function health(request: Request): Response {
+  const down = new URL(request.url).searchParams.has("down");
+  return new Response(down ? "down" : "ok", { status: down ? 503 : 200 });
+}
+
 /** Test plumbing: captured lines containing `q` (JSON array of strings). */
 function logs(request: Request): Response {
   const q = new URL(request.url).searchParams.get("q") ?? "";
@@ -237,6 +256,8 @@ export const routes: Record<string, Route> = {
   "/timer": timer,
   "/stream": stream,
   "/cpu": cpu,
+  "/held": held,
+  "/health": health,
   "/__logs": logs,
   "/__info": info,
 };

@@ -325,6 +325,72 @@ const shapeCase: Case = {
   },
 };
 
+const finishCase: Case = {
+  name: 'accessLog "finish": one access line per request, when it ends, with the context\'s fields',
+  async run(t) {
+    const id = newId("finish");
+    const res = await get(t, "/finish/fields", id);
+    assert.deepEqual(await res.json(), { applied: true });
+    assert.equal(res.headers.get("X-Request-ID"), id);
+    const lines = await waitForLines(t, id, (ls) => ls.some((l) => l.status_code !== undefined));
+    assert.deepEqual(lines.map((l) => l.message), ["fields set", "GET /finish/fields - 200"]);
+    const finish = lines[1];
+    assert.equal(finish.level, "INFO");
+    assert.equal(finish.path, "/finish/fields");
+    assert.equal(finish.user_id, "u-42");
+    assert.equal(finish.warn_count, 0);
+    assert.ok(typeof finish.duration_ms === "number" && finish.duration_ms >= 0);
+  },
+};
+
+const heldCase: Case = {
+  name: "requestBuffer: held DEBUG lines are written before the error line, by the time the " +
+    "response arrives; never for a request that succeeds",
+  async run(t) {
+    const ok = newId("held-ok");
+    const res = await get(t, "/held", ok);
+    assert.deepEqual(await res.json(), { held: 3 });
+    await accessLines(t, ok, "/held", 200);
+    assert.deepEqual((await linesOf(t, ok)).filter((l) => l.level === "DEBUG"), []);
+
+    const failed = newId("held-fail");
+    const answer = await get(t, "/held?fail=1", failed);
+    assert.equal(answer.status, 500);
+    await answer.text();
+    // No waiting: on Workers too the lines are written before the request ends.
+    const lines = await linesOf(t, failed);
+    const steps = lines.filter((l) => l.message === "held step");
+    assert.deepEqual(steps.map((l) => [l.level, l.i]), [["DEBUG", 0], ["DEBUG", 1], ["DEBUG", 2]]);
+    const errorAt = lines.findIndex((l) => l.message === "Unhandled error");
+    assert.ok(errorAt > lines.indexOf(steps[2]), JSON.stringify(lines.map((l) => l.message)));
+    const finish = only(lines, "GET /held - 500");
+    assert.equal(finish.error_message, "held boom");
+    assert.equal(finish.error_name, "Error");
+    const times = steps.map((l) => Date.parse(l.timestamp as string));
+    assert.ok(times[0] <= times[1] && times[1] <= times[2], "their own timestamps, in order");
+  },
+};
+
+const skipCase: Case = {
+  name: "skip: a health check gets its id but no line when it answers 200; its lines when it fails",
+  async run(t) {
+    const ok = newId("health-ok");
+    const res = await get(t, "/health", ok);
+    assert.equal(await res.text(), "ok");
+    assert.equal(res.headers.get("X-Request-ID"), ok);
+    const down = newId("health-down");
+    const failed = await get(t, "/health?down=1", down);
+    assert.equal(failed.status, 503);
+    assert.equal(failed.headers.get("X-Request-ID"), down);
+    await failed.text();
+    const { lines, start, finish } = await accessLines(t, down, "/health", 503);
+    assert.equal(lines.length, 2, JSON.stringify(lines));
+    assert.equal(finish.level, "ERROR");
+    assert.ok(String(start.timestamp) <= String(finish.timestamp));
+    assert.deepEqual(await linesOf(t, ok), []);
+  },
+};
+
 /** All cases, in the order they run. */
 export const suite: Case[] = [
   runtimeCase,
@@ -345,4 +411,7 @@ export const suite: Case[] = [
   cpuCase,
   shapeCase,
   isolationCase,
+  finishCase,
+  heldCase,
+  skipCase,
 ];
