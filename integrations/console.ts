@@ -22,9 +22,9 @@
  */
 
 import { currentScope } from "../src/_storage.ts";
-import { config } from "../src/config.ts";
+import { config } from "../src/_config.ts";
 import { LOG_LEVELS, type LogLevel } from "../src/levels.ts";
-import { send } from "../src/logger.ts";
+import { send } from "../src/_emit.ts";
 import { type ConsoleMethodName, unpatchedConsole, writingOut } from "../src/_console.ts";
 import { formatArgs } from "./_format_args.ts";
 

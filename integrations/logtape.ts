@@ -31,10 +31,11 @@ import {
   type Scope,
   storage,
 } from "../src/_storage.ts";
-import { isSafeId, MAX_ID_LENGTH, NO_REQUEST_ID } from "../src/ids.ts";
-import { emit } from "../src/logger.ts";
+import { isSafeId } from "../src/ids.ts";
+import { MAX_ID_LENGTH, NO_REQUEST_ID } from "../src/_ids.ts";
+import { emit } from "../src/_emit.ts";
 import type { LogLevel } from "../src/levels.ts";
-import { config } from "../src/config.ts";
+import { config } from "../src/_config.ts";
 import {
   isRedacted,
   REDACTED,

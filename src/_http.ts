@@ -3,9 +3,11 @@
 // error line, response header.
 
 import type { AccessLog, RequestContextOptions } from "./options.ts";
-import { currentGenerator, isSafeId, safeGenerate } from "./ids.ts";
-import { getLogger, type Logger, send } from "./logger.ts";
-import { config } from "./config.ts";
+import { isSafeId } from "./ids.ts";
+import { currentGenerator, safeGenerate } from "./_ids.ts";
+import { getLogger, type Logger } from "./logger.ts";
+import { send } from "./_emit.ts";
+import { config } from "./_config.ts";
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
 import { describeThrown } from "./_serialize.ts";
 import { endRequest, needsDuration, release, type RequestState, requestState } from "./_signal.ts";

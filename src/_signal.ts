@@ -8,12 +8,13 @@
 // fields) and are formatted only if they are written, so a request that succeeds pays an
 // object per held line, not a formatted line.
 
-import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
+import { LOG_LEVELS, type LogLevel } from "./levels.ts";
+import { parseLevel } from "./_levels.ts";
 import { mergedFields, patchRoot, rootScope, type RootState, type Scope } from "./_storage.ts";
 import { activeSpan, type SpanIds } from "./_trace.ts";
 import { lineOf } from "./_line.ts";
 import type { FormatConfig } from "./_format.ts";
-import type { GuardedSink } from "./sinks.ts";
+import type { GuardedSink } from "./_sinks.ts";
 
 const WARN = LOG_LEVELS.WARN;
 const ERROR = LOG_LEVELS.ERROR;

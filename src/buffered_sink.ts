@@ -31,7 +31,8 @@
  * @module
  */
 
-import { guardSink, reportsHeld, type Sink, type SinkObject } from "./sinks.ts";
+import type { Sink, SinkObject } from "./sinks.ts";
+import { guardSink, reportsHeld } from "./_sinks.ts";
 import { onExit, unrefTimeout } from "./_exit.ts";
 
 /** Options of {@linkcode bufferedSink}. Every one has a default. */

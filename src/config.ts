@@ -21,13 +21,11 @@
  * @module
  */
 
-import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
-import { consoleSink, flushWithin, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
-import type { FormatConfig } from "./_format.ts";
-import { PRESETS } from "./_presets.ts";
-import { type RequestIdGenerator, setGenerator } from "./ids.ts";
-import { resolveSignal, type SignalConfig } from "./_signal.ts";
-import { colorWanted } from "./_pretty.ts";
+import type { LogLevel } from "./levels.ts";
+import type { Sink } from "./sinks.ts";
+import type { RequestIdGenerator } from "./ids.ts";
+import { flushWithin } from "./_sinks.ts";
+import { config, resolveConfig, setConfig } from "./_config.ts";
 
 /** Service fields added to every line. */
 export interface ServiceInfo {
@@ -152,19 +150,6 @@ export interface LoggingOptions {
   sample?: SampleOptions;
 }
 
-/** Internal: the configuration in force. Replaced whole by each `configureLogging` call. */
-export interface ResolvedConfig extends FormatConfig {
-  threshold: number;
-  /** The lowest weight a line must have to go further than the logger: `threshold`, or lower with `requestBuffer`. */
-  gate: number;
-  level: LogLevel;
-  /** `requestBuffer` and `sample`; `undefined` when both are off. */
-  signal: SignalConfig | undefined;
-  sink: GuardedSink;
-}
-
-let current: ResolvedConfig | undefined;
-
 /**
  * Sets how and where the module logs. Each call replaces the whole configuration:
  * an option left out takes its default, so `configureLogging({})` restores the defaults.
@@ -181,82 +166,7 @@ let current: ResolvedConfig | undefined;
  * ```
  */
 export function configureLogging(options: LoggingOptions = {}): void {
-  const level = parseLevel(options.level) ?? levelFromEnv() ?? "INFO";
-  const redact = options.redact ?? [];
-  const keys = redact.filter((r) => typeof r === "string" && !r.includes("."));
-  const paths = redact.filter((r) => typeof r === "string" && r.includes("."));
-  const s = options.service ?? {};
-  const service: Record<string, unknown> = {};
-  if (s.name !== undefined) service.service = s.name;
-  if (s.version !== undefined) service.version = s.version;
-  if (s.environment !== undefined) service.environment = s.environment;
-  setGenerator(options.generator);
-  const signal = resolveSignal(options.requestBuffer, options.sample);
-  const threshold = LOG_LEVELS[level];
-  const format = options.format === "logfmt" || options.format === "pretty"
-    ? options.format
-    : "json";
-  current = {
-    level,
-    threshold,
-    gate: signal === undefined || signal.bufferWeight === 0
-      ? threshold
-      : Math.min(threshold, signal.bufferWeight),
-    signal,
-    format,
-    color: format === "pretty" && prettyColor(options.sink),
-    preset: typeof options.preset === "string" && Object.hasOwn(PRESETS, options.preset)
-      ? options.preset
-      : "default",
-    safe: {
-      maxDepth: positive(options.maxDepth, 10),
-      maxKeys: positive(options.maxKeys, 1000),
-      redactKeys: keys.length ? new Set(keys.map((k) => k.toLowerCase())) : undefined,
-      redactPaths: paths.length ? new Set(paths) : undefined,
-    },
-    maxLineLength: positive(options.maxLineLength, 65536),
-    service,
-    sink: guardSink(options.sink ?? consoleSink),
-  };
-}
-
-/** Pretty lines are coloured for a terminal: see `colorWanted`. */
-function prettyColor(sink: Sink | undefined): boolean {
-  const env = { NO_COLOR: readEnv("NO_COLOR"), FORCE_COLOR: readEnv("FORCE_COLOR") };
-  // Deno tells NO_COLOR without a permission.
-  if (env.NO_COLOR === undefined && denoNoColor()) env.NO_COLOR = "1";
-  return colorWanted(env, (sink === undefined || sink === consoleSink) && stdoutIsTerminal());
-}
-
-function denoNoColor(): boolean {
-  try {
-    return (globalThis as { Deno?: { noColor?: boolean } }).Deno?.noColor === true;
-  } catch {
-    return false;
-  }
-}
-
-function stdoutIsTerminal(): boolean {
-  try {
-    const g = globalThis as {
-      Deno?: { stdout?: { isTerminal?(): boolean } };
-      process?: { stdout?: { isTTY?: boolean } };
-    };
-    if (g.Deno !== undefined) return g.Deno.stdout?.isTerminal?.() === true;
-    return g.process?.stdout?.isTTY === true;
-  } catch {
-    return false;
-  }
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && value > 0 ? value : fallback;
-}
-
-/** Internal: the configuration in force, set up with the defaults on first use. */
-export function config(): ResolvedConfig {
-  if (current === undefined) configureLogging();
-  return current!;
+  setConfig(resolveConfig(options));
 }
 
 /**
@@ -300,33 +210,4 @@ export function flushLogs(options: FlushLogsOptions = {}): Promise<void> {
   const t = options?.timeoutMs;
   const timeoutMs = typeof t === "number" && t >= 0 ? t : FLUSH_TIMEOUT_MS;
   return flushWithin(config().sink, timeoutMs);
-}
-
-/** The level set by the environment, read only where that needs no permission prompt and cannot throw. */
-function levelFromEnv(): LogLevel | undefined {
-  const level = parseLevel(readEnv("LOG_LEVEL"));
-  if (level !== undefined) return level;
-  const debug = readEnv("DEBUG")?.toLowerCase();
-  return debug === "1" || debug === "true" ? "DEBUG" : undefined;
-}
-
-interface DenoLike {
-  permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } };
-  env: { get(name: string): string | undefined };
-}
-
-/** Internal: an environment variable, where reading it needs no permission prompt and cannot throw. */
-export function readEnv(name: string): string | undefined {
-  try {
-    const deno = (globalThis as { Deno?: DenoLike }).Deno;
-    if (deno !== undefined) {
-      const state = deno.permissions?.querySync?.({ name: "env", variable: name }).state;
-      return state === "granted" ? deno.env.get(name) : undefined;
-    }
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-      ?.env;
-    return env?.[name];
-  } catch {
-    return undefined;
-  }
 }

@@ -24,7 +24,8 @@ import {
   type Scope,
   storage,
 } from "./_storage.ts";
-import { generateRequestId, isSafeId, MAX_ID_LENGTH, NO_REQUEST_ID } from "./ids.ts";
+import { generateRequestId, isSafeId } from "./ids.ts";
+import { MAX_ID_LENGTH, NO_REQUEST_ID } from "./_ids.ts";
 import { inherited } from "./_trace.ts";
 
 /** What {@linkcode getContext} returns: a snapshot of the current context. */
