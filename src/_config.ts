@@ -1,6 +1,8 @@
 // Internal: the configuration in force, and how `configureLogging`'s options become it.
 
-import type { LoggingOptions } from "./config.ts";
+import type { LoggingOptions, Preset, ServiceInfo } from "./config.ts";
+import type { RequestIdGenerator } from "./ids.ts";
+import { isOneOf, isPositive, optionOr } from "./_invalid.ts";
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
 import { parseLevel } from "./_levels.ts";
 import { consoleSink, type Sink } from "./sinks.ts";
@@ -26,25 +28,84 @@ export interface ResolvedConfig extends FormatConfig {
 let current: ResolvedConfig | undefined;
 
 /**
- * The configuration `options` ask for: each option left out, or invalid, takes its default.
- * Sets the default request id generator too.
+ * The defaults of `configureLogging`'s options, each declared here once. `LoggingOptions` tags
+ * them `@default` and docs/configuration.md lists them: tests/defaults.test.ts holds the three
+ * together. `level`'s default applies when the environment (`LOG_LEVEL`, `DEBUG`) sets none.
  */
-export function resolveConfig(options: LoggingOptions): ResolvedConfig {
-  const level = parseLevel(options.level) ?? levelFromEnv() ?? "INFO";
-  const redact = options.redact ?? [];
-  const keys = redact.filter((r) => typeof r === "string" && !r.includes("."));
-  const paths = redact.filter((r) => typeof r === "string" && r.includes("."));
-  const s = options.service ?? {};
+export const LOGGING_DEFAULTS = {
+  level: "INFO",
+  format: "json",
+  preset: "default",
+  maxLineLength: 65536,
+  maxDepth: 10,
+  maxKeys: 1000,
+  /** `flushLogs({ timeoutMs })`. */
+  timeoutMs: 5000,
+} as const satisfies {
+  level: LogLevel;
+  format: ResolvedConfig["format"];
+  preset: Preset;
+  [option: string]: unknown;
+};
+
+const OWNER = "configureLogging";
+
+/** Whether `value` names a level (`"warn"`, `"WARNING"` and `"FATAL"` too). */
+function isLevel(value: unknown): value is string {
+  return parseLevel(value) !== undefined;
+}
+
+const isFormat = isOneOf("json", "logfmt", "pretty");
+
+function isPreset(value: unknown): value is Preset {
+  return typeof value === "string" && Object.hasOwn(PRESETS, value);
+}
+
+function isSink(value: unknown): value is Sink {
+  return typeof value === "function" ||
+    (typeof value === "object" && value !== null &&
+      typeof (value as { write?: unknown }).write === "function");
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+function isGenerator(value: unknown): value is RequestIdGenerator {
+  return typeof value === "function";
+}
+
+/**
+ * The configuration `options` ask for: each option left out takes its default; an invalid one
+ * takes it too, and is reported once on stderr (the option, the value, the value used). Never
+ * throws. Sets the default request id generator too.
+ */
+export function resolveConfig(given: LoggingOptions | undefined): ResolvedConfig {
+  const options: LoggingOptions = optionOr(OWNER, "options", given, isObject, {});
+  const d = LOGGING_DEFAULTS;
+  const levelDefault = levelFromEnv() ?? d.level;
+  const level = parseLevel(
+    optionOr<unknown>(OWNER, "level", options.level, isLevel, levelDefault),
+  )!;
+  const redact = optionOr<readonly unknown[]>(OWNER, "redact", options.redact, Array.isArray, []);
+  const keys = redact.filter((r): r is string => typeof r === "string" && !r.includes("."));
+  const paths = redact.filter((r): r is string => typeof r === "string" && r.includes("."));
+  const s = optionOr<ServiceInfo>(OWNER, "service", options.service, isObject, {});
   const service: Record<string, unknown> = {};
   if (s.name !== undefined) service.service = s.name;
   if (s.version !== undefined) service.version = s.version;
   if (s.environment !== undefined) service.environment = s.environment;
-  setGenerator(options.generator);
+  setGenerator(optionOr(OWNER, "generator", options.generator, isGenerator, undefined));
   const signal = resolveSignal(options.requestBuffer, options.sample);
   const threshold = LOG_LEVELS[level];
-  const format = options.format === "logfmt" || options.format === "pretty"
-    ? options.format
-    : "json";
+  const format = optionOr<ResolvedConfig["format"]>(
+    OWNER,
+    "format",
+    options.format,
+    isFormat,
+    d.format,
+  );
+  const sink = optionOr<Sink>(OWNER, "sink", options.sink, isSink, consoleSink);
   return {
     level,
     threshold,
@@ -53,19 +114,23 @@ export function resolveConfig(options: LoggingOptions): ResolvedConfig {
       : Math.min(threshold, signal.bufferWeight),
     signal,
     format,
-    color: format === "pretty" && prettyColor(options.sink),
-    preset: typeof options.preset === "string" && Object.hasOwn(PRESETS, options.preset)
-      ? options.preset
-      : "default",
+    color: format === "pretty" && prettyColor(sink),
+    preset: optionOr<Preset>(OWNER, "preset", options.preset, isPreset, d.preset),
     safe: {
-      maxDepth: positive(options.maxDepth, 10),
-      maxKeys: positive(options.maxKeys, 1000),
+      maxDepth: optionOr(OWNER, "maxDepth", options.maxDepth, isPositive, d.maxDepth),
+      maxKeys: optionOr(OWNER, "maxKeys", options.maxKeys, isPositive, d.maxKeys),
       redactKeys: keys.length ? new Set(keys.map((k) => k.toLowerCase())) : undefined,
       redactPaths: paths.length ? new Set(paths) : undefined,
     },
-    maxLineLength: positive(options.maxLineLength, 65536),
+    maxLineLength: optionOr(
+      OWNER,
+      "maxLineLength",
+      options.maxLineLength,
+      isPositive,
+      d.maxLineLength,
+    ),
     service,
-    sink: guardSink(options.sink ?? consoleSink),
+    sink: guardSink(sink),
   };
 }
 
@@ -77,13 +142,9 @@ function prettyColor(sink: Sink | undefined): boolean {
   return colorWanted(env, (sink === undefined || sink === consoleSink) && stdoutIsTerminal());
 }
 
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && value > 0 ? value : fallback;
-}
-
 /** The configuration in force, set up with the defaults on first use. */
 export function config(): ResolvedConfig {
-  return current ??= resolveConfig({});
+  return current ??= resolveConfig(undefined);
 }
 
 /** The level set by the environment, read only where that needs no permission prompt and cannot throw. */

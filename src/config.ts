@@ -25,7 +25,8 @@ import type { LogLevel } from "./levels.ts";
 import type { Sink } from "./sinks.ts";
 import type { RequestIdGenerator } from "./ids.ts";
 import { flushWithin } from "./_sinks.ts";
-import { config, resolveConfig, setConfig } from "./_config.ts";
+import { config, LOGGING_DEFAULTS, resolveConfig, setConfig } from "./_config.ts";
+import { optionOr } from "./_invalid.ts";
 
 /** Service fields added to every line. */
 export interface ServiceInfo {
@@ -101,51 +102,86 @@ export interface SampleOptions {
   keepSlowMs?: number;
 }
 
-/** Options of {@linkcode configureLogging}. Every call sets all of them: what is left out takes its default. */
+/**
+ * Options of {@linkcode configureLogging}. Every call sets all of them: what is left out takes
+ * its default. An invalid value takes its default too, and one line on stderr names the option,
+ * the value given and the value used.
+ */
 export interface LoggingOptions {
-  /** The lowest level written. Default: `LOG_LEVEL` from the environment (or `DEBUG=1`/`true`), else `"INFO"`. */
+  /**
+   * The lowest level written. Left out: `LOG_LEVEL` from the environment (or `DEBUG=1`/`true`)
+   * where the runtime lets the module read it, else the default.
+   *
+   * @default {"INFO"}
+   */
   level?: LogLevel;
   /**
-   * `"json"` (default): one JSON object per line; `"logfmt"`: `key=value` pairs for people and
+   * `"json"`: one JSON object per line; `"logfmt"`: `key=value` pairs for people and
    * grep; `"pretty"`: one compact line per record for a terminal (local time, level, logger,
    * message, the request id's first 8 characters, the fields dimmed; an error's stack below,
    * indented). Pretty lines are coloured when the default sink writes to a terminal and
    * `NO_COLOR` is not set; `FORCE_COLOR` forces colours, with any sink.
+   *
+   * @default {"json"}
    */
   format?: "json" | "logfmt" | "pretty";
-  /** Where lines go. Default: {@linkcode consoleSink}. */
+  /**
+   * Where lines go.
+   *
+   * @default {consoleSink}
+   */
   sink?: Sink;
   /** Service fields added to every line. */
   service?: ServiceInfo;
   /**
    * Field names of the JSON form: `"default"` (snake_case), `"ecs"` (Elastic Common Schema) or
    * `"otel"` (the OpenTelemetry log data model). logfmt always uses the default names.
+   *
+   * @default {"default"}
    */
   preset?: Preset;
   /**
    * Keys whose values are written as `"[REDACTED]"`: a bare name (`"password"`) wherever it
    * appears, at any depth, case-insensitively; a dotted path (`"req.headers.cookie"`) only there.
+   *
+   * @default {[]}
    */
   redact?: readonly string[];
-  /** The longest line written; a longer one is cut value by value and marked `"truncated": true`. Default 65536. */
+  /**
+   * The longest line written; a longer one is cut value by value and marked `"truncated": true`.
+   *
+   * @default {65536}
+   */
   maxLineLength?: number;
-  /** Objects nested deeper are written as `"[Object]"`. Default 10. */
+  /**
+   * Objects nested deeper are written as `"[Object]"`.
+   *
+   * @default {10}
+   */
   maxDepth?: number;
-  /** At most this many keys of one object or items of one array are written. Default 1000. */
+  /**
+   * At most this many keys of one object or items of one array are written.
+   *
+   * @default {1000}
+   */
   maxKeys?: number;
-  /** The function {@linkcode generateRequestId} uses, and so the adapters' default. Default: `crypto.randomUUID`. */
+  /**
+   * The function {@linkcode generateRequestId} uses, and so the adapters' default.
+   *
+   * @default {crypto.randomUUID}
+   */
   generator?: RequestIdGenerator;
   /**
    * Hold each request's lines at a level and below (DEBUG by default), even below
    * `level`, and write them, in order and with their own timestamps, only if the request
    * writes an ERROR line, throws, or ends with a status of `flushOnStatus` (500) or more.
-   * Outside a request these lines follow `level`. Default: off.
+   * Outside a request these lines follow `level`. Off when left out.
    */
   requestBuffer?: RequestBufferOptions;
   /**
    * Write the ordinary lines (below WARN) of a fraction `rate` of requests, decided by
    * trace id; the lines of the others are held and written only if they fail, are slow
-   * or reach `keepStatus`. Lines of requests carry `sample_rate`. Default: off.
+   * or reach `keepStatus`. Lines of requests carry `sample_rate`. Off when left out.
    */
   sample?: SampleOptions;
 }
@@ -183,13 +219,11 @@ export interface FlushLogsOptions {
   /**
    * The longest wait, in milliseconds. Past it `flushLogs` resolves and writes one line on
    * stderr saying how many writes were still pending. `Infinity` waits as long as it takes.
-   * Default 5000.
+   *
+   * @default {5000}
    */
   timeoutMs?: number;
 }
-
-/** The default bound of {@linkcode flushLogs}, in milliseconds. */
-const FLUSH_TIMEOUT_MS = 5000;
 
 /**
  * Waits until the sink has written out what it holds: the writes of an async sink still
@@ -207,7 +241,12 @@ const FLUSH_TIMEOUT_MS = 5000;
  * ```
  */
 export function flushLogs(options: FlushLogsOptions = {}): Promise<void> {
-  const t = options?.timeoutMs;
-  const timeoutMs = typeof t === "number" && t >= 0 ? t : FLUSH_TIMEOUT_MS;
+  const timeoutMs = optionOr(
+    "flushLogs",
+    "timeoutMs",
+    options?.timeoutMs,
+    (t): t is number => typeof t === "number" && t >= 0,
+    LOGGING_DEFAULTS.timeoutMs,
+  );
   return flushWithin(config().sink, timeoutMs);
 }
