@@ -2,7 +2,7 @@
 
 import type { LoggingOptions, Preset, ServiceInfo } from "./config.ts";
 import type { RequestIdGenerator } from "./ids.ts";
-import { isOneOf, isPositive, optionOr } from "./_invalid.ts";
+import { isObject, isOneOf, isPositive, optionOr } from "./_invalid.ts";
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
 import { parseLevel } from "./_levels.ts";
 import { consoleSink, type Sink } from "./sinks.ts";
@@ -65,10 +65,6 @@ function isSink(value: unknown): value is Sink {
   return typeof value === "function" ||
     (typeof value === "object" && value !== null &&
       typeof (value as { write?: unknown }).write === "function");
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
 }
 
 function isGenerator(value: unknown): value is RequestIdGenerator {

@@ -20,7 +20,15 @@ import {
   storage,
 } from "./_storage.ts";
 import { intakeTrace } from "./_trace.ts";
-import { isBoolean, isFunction, isOneOf, isPositive, optionOr } from "./_invalid.ts";
+import {
+  isBoolean,
+  isFunction,
+  isObject,
+  isOneOf,
+  isPositive,
+  isString,
+  optionOr,
+} from "./_invalid.ts";
 
 /** Options with their defaults applied, once per adapter. */
 export interface ResolvedOptions {
@@ -57,10 +65,6 @@ type R = ResolvedOptions;
 
 const isAccessLog = isOneOf<AccessLog>("both", "finish", "none");
 
-function isString(value: unknown): value is string {
-  return typeof value === "string";
-}
-
 /** An HTTP header name (RFC 9110 `token`). */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -77,7 +81,7 @@ export function resolveOptions<S>(
     owner,
     "options",
     given,
-    (o): o is RequestContextOptions<S> => typeof o === "object" && o !== null,
+    isObject,
     {},
   );
   const header = options.headerName ?? d.headerName;

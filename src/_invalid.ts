@@ -83,6 +83,11 @@ export function isOneOf<T extends string>(...allowed: T[]): (value: unknown) => 
     typeof value === "string" && (allowed as string[]).includes(value);
 }
 
+/** Whether `value` is a string. */
+export function isString(value: unknown): value is string {
+  return typeof value === "string";
+}
+
 /** Whether `value` is a boolean. */
 export function isBoolean(value: unknown): value is boolean {
   return typeof value === "boolean";
@@ -91,4 +96,14 @@ export function isBoolean(value: unknown): value is boolean {
 /** Whether `value` is a function (a callback option). */
 export function isFunction(value: unknown): boolean {
   return typeof value === "function";
+}
+
+/** Whether `value` is a duration in milliseconds: a number, zero or more (`Infinity` included). */
+export function isDuration(value: unknown): value is number {
+  return typeof value === "number" && value >= 0;
+}
+
+/** Whether `value` is an object (an options object). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
 }

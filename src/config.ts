@@ -26,7 +26,7 @@ import type { Sink } from "./sinks.ts";
 import type { RequestIdGenerator } from "./ids.ts";
 import { flushWithin } from "./_sinks.ts";
 import { config, LOGGING_DEFAULTS, resolveConfig, setConfig } from "./_config.ts";
-import { optionOr } from "./_invalid.ts";
+import { isDuration, optionOr } from "./_invalid.ts";
 
 /** Service fields added to every line. */
 export interface ServiceInfo {
@@ -67,13 +67,23 @@ export type Preset = "default" | "ecs" | "otel";
  */
 export interface RequestBufferOptions {
   /**
-   * Lines of a request at this level and below are held. Default `"DEBUG"`; at most
-   * `"WARN"` (an ERROR line is what sets the held lines free).
+   * Lines of a request at this level and below are held; at most `"WARN"` (an ERROR line is
+   * what sets the held lines free).
+   *
+   * @default {"DEBUG"}
    */
   level?: LogLevel;
-  /** At most this many lines are held per request; the oldest go first. Default 200. */
+  /**
+   * At most this many lines are held per request; the oldest go first.
+   *
+   * @default {200}
+   */
   maxLines?: number;
-  /** A request that ends with this status or higher writes its held lines. Default 500. */
+  /**
+   * A request that ends with this status or higher writes its held lines.
+   *
+   * @default {500}
+   */
   flushOnStatus?: number;
 }
 
@@ -96,9 +106,13 @@ export interface SampleOptions {
    * marked sampled is always kept.
    */
   rate: number;
-  /** A request not kept still writes its lines if it ends with this status or higher. Default 500. */
+  /**
+   * A request not kept still writes its lines if it ends with this status or higher.
+   *
+   * @default {500}
+   */
   keepStatus?: number;
-  /** A request not kept still writes its lines if it takes this long or longer. Default: never. */
+  /** A request not kept still writes its lines if it takes this long (ms) or longer. Left out: never. */
   keepSlowMs?: number;
 }
 
@@ -245,7 +259,7 @@ export function flushLogs(options: FlushLogsOptions = {}): Promise<void> {
     "flushLogs",
     "timeoutMs",
     options?.timeoutMs,
-    (t): t is number => typeof t === "number" && t >= 0,
+    isDuration,
     LOGGING_DEFAULTS.timeoutMs,
   );
   return flushWithin(config().sink, timeoutMs);

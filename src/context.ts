@@ -47,7 +47,9 @@ export interface ContextInit {
    * its trace and correlation: the new context continues the trace as a child span
    * (`parent_span_id` is the request's `span_id`) and keeps `correlation_id` (the
    * request's own id when it had none), while it gets its own request id and span id.
-   * Default `true`; `false` starts from nothing.
+   * `false` starts from nothing.
+   *
+   * @default {true}
    */
   inherit?: boolean;
 }

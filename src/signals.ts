@@ -20,12 +20,22 @@
 
 import { flushLogs } from "./config.ts";
 import { drainAll, flushAll } from "./_exit.ts";
+import { isDuration, isObject, optionOr } from "./_invalid.ts";
 
 /** The signals {@linkcode flushLogsOnSignals} can listen to. */
 export type ShutdownSignal = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGQUIT";
 
+/** The defaults of {@linkcode FlushLogsOnSignalsOptions}, each declared once (the `@default` tags say the same). */
+const DEFAULTS = {
+  signals: ["SIGTERM", "SIGINT"] as readonly ShutdownSignal[],
+  timeoutMs: 5000,
+} as const;
+
+const OWNER = "flushLogsOnSignals";
+
 /**
- * Options of {@linkcode flushLogsOnSignals}. Every one has a default.
+ * Options of {@linkcode flushLogsOnSignals}. Every one has a default, which an invalid value
+ * takes too (reported once on stderr, naming the option).
  *
  * @example Only SIGTERM, at most one second
  * ```ts
@@ -36,9 +46,17 @@ export type ShutdownSignal = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGQUIT";
  * ```
  */
 export interface FlushLogsOnSignalsOptions {
-  /** The signals listened to. Default `["SIGTERM", "SIGINT"]`. */
+  /**
+   * The signals listened to.
+   *
+   * @default {["SIGTERM", "SIGINT"]}
+   */
   signals?: readonly ShutdownSignal[];
-  /** The longest wait for the flush, as in `flushLogs({ timeoutMs })`. Default 5000. */
+  /**
+   * The longest wait for the flush, in milliseconds, as in `flushLogs({ timeoutMs })`.
+   *
+   * @default {5000}
+   */
   timeoutMs?: number;
 }
 
@@ -102,11 +120,15 @@ let installed: (() => void) | undefined;
  */
 export function flushLogsOnSignals(options: FlushLogsOnSignalsOptions = {}): () => void {
   installed?.();
-  const signals = Array.isArray(options.signals)
-    ? options.signals.filter((s) => Object.hasOwn(SIGNAL_NUMBERS, s))
-    : ["SIGTERM", "SIGINT"] as const;
-  const t = options.timeoutMs;
-  const timeoutMs = typeof t === "number" && t >= 0 ? t : 5000;
+  const o = optionOr<FlushLogsOnSignalsOptions>(OWNER, "options", options, isObject, {});
+  const signals = optionOr<readonly ShutdownSignal[]>(
+    OWNER,
+    "signals",
+    o.signals,
+    (s) => Array.isArray(s) && s.every((name) => Object.hasOwn(SIGNAL_NUMBERS, name)),
+    DEFAULTS.signals,
+  );
+  const timeoutMs = optionOr(OWNER, "timeoutMs", o.timeoutMs, isDuration, DEFAULTS.timeoutMs);
   const g = globalThis as { Deno?: DenoLike; process?: ProcessLike };
   const deno = g.Deno;
   const proc = g.process;

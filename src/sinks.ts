@@ -34,7 +34,9 @@ export interface SinkObject {
   /**
    * When `true`, the HTTP adapters call `flush()` after each request's finish line
    * (handing the promise to `ctx.waitUntil` on Cloudflare Workers), as
-   * {@linkcode bufferedSink} does. Default `false`.
+   * {@linkcode bufferedSink} does.
+   *
+   * @default {false}
    */
   readonly flushOnRequestEnd?: boolean;
 }

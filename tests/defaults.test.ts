@@ -5,6 +5,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { LOGGING_DEFAULTS } from "../src/_config.ts";
 import { REQUEST_CONTEXT_DEFAULTS } from "../src/_http.ts";
+import { SIGNAL_DEFAULTS } from "../src/_signal.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const canRun = Deno.permissions.querySync({ name: "run" }).state === "granted";
@@ -69,6 +70,47 @@ Deno.test("REQUEST_CONTEXT_DEFAULTS: each is the @default of its option in Reque
   for (const [option, value] of Object.entries(REQUEST_CONTEXT_DEFAULTS)) {
     deepStrictEqual(JSON.parse(tags.get(option)!), value, option);
   }
+});
+
+Deno.test("SIGNAL_DEFAULTS: each is the @default of its option in RequestBufferOptions or SampleOptions", async () => {
+  const tags = await defaultTags("src/config.ts", "RequestBufferOptions", "SampleOptions");
+  deepStrictEqual([...tags.keys()].sort(), Object.keys(SIGNAL_DEFAULTS).sort());
+  for (const [option, value] of Object.entries(SIGNAL_DEFAULTS)) {
+    deepStrictEqual(JSON.parse(tags.get(option)!), value, option);
+  }
+});
+
+Deno.test("options: no option documents a default in prose instead of a @default tag", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "doc",
+      "--json",
+      ...["mod.ts", "middleware/hono.ts", "integrations/console.ts", "integrations/logtape.ts"].map(
+        (f) => new URL(f, ROOT).pathname,
+      ),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const doc = JSON.parse(new TextDecoder().decode(out.stdout));
+  const prose: string[] = [];
+  for (
+    const node of Object.values(doc.nodes) as {
+      symbols: {
+        name: string;
+        declarations: { def?: { properties?: (DocProperty & { jsDoc?: { doc?: string } })[] } }[];
+      }[];
+    }[]
+  ) {
+    for (const s of node.symbols) {
+      for (const d of s.declarations) {
+        for (const p of d.def?.properties ?? []) {
+          if (/\bDefault\b/.test(p.jsDoc?.doc ?? "")) prose.push(`${s.name}.${p.name}`);
+        }
+      }
+    }
+  }
+  deepStrictEqual(prose, []);
 });
 
 Deno.test("LOGGING_DEFAULTS: docs/configuration.md's table gives the same defaults", async () => {
