@@ -1,34 +1,112 @@
 // Internal: the one place the module asks which runtime it runs on (Deno, Node, Bun, Cloudflare
 // Workers) and reads what only a runtime can tell: environment variables without a permission
-// prompt, whether stdout is a terminal, timers that do not keep a process alive.
+// prompt, whether stdout is a terminal, timers that do not keep a process alive, the files and
+// signals of a process, the events of its end. Every other file asks here; none reads `Deno`,
+// `process` or `navigator` itself. Each accessor never throws: a runtime without the member (or
+// a getter that throws) is a runtime without that feature.
+
+/** A file as Deno gives it: `Deno.stdout`, `Deno.stderr`, or one from `Deno.openSync`. */
+export interface DenoFileLike {
+  writeSync(bytes: Uint8Array): number;
+  close(): void;
+  isTerminal?(): boolean;
+}
+
+/** What the module uses of the `Deno` global; every member may be missing. */
+export interface DenoLike {
+  pid?: number;
+  noColor?: boolean;
+  permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } };
+  env?: { get(name: string): string | undefined };
+  stdout?: DenoFileLike;
+  stderr?: DenoFileLike;
+  openSync?(path: string, options: { write: true; append: true; create: true }): DenoFileLike;
+  unrefTimer?(id: number): void;
+  addSignalListener?(signal: string, handler: () => void): void;
+  removeSignalListener?(signal: string, handler: () => void): void;
+  kill?(pid: number, signal: string): void;
+  exit?(code: number): never;
+}
+
+/** What the module uses of Node's (and Bun's) `process`; every member may be missing. */
+export interface ProcessLike {
+  pid?: number;
+  env?: Record<string, string | undefined>;
+  stdout?: { isTTY?: boolean };
+  on?(event: string, listener: (...args: unknown[]) => void): unknown;
+  off?(event: string, listener: (...args: unknown[]) => void): unknown;
+  listenerCount?(event: string): number;
+  kill?(pid: number, signal: string): unknown;
+  exit?(code: number): never;
+  getBuiltinModule?(name: string): unknown;
+}
+
+/** The global scope's event methods (Deno, browsers, Workers). */
+export interface GlobalEventsLike {
+  addEventListener(type: string, listener: (event: Event) => void): void;
+  removeEventListener?(type: string, listener: (event: Event) => void): void;
+}
+
+type Globals = {
+  Deno?: DenoLike;
+  process?: ProcessLike;
+  navigator?: { userAgent?: unknown };
+  addEventListener?: GlobalEventsLike["addEventListener"];
+  removeEventListener?: GlobalEventsLike["removeEventListener"];
+};
+
+const g = globalThis as Globals;
+
+/** `Deno`, on Deno; else `undefined`. */
+export function denoRuntime(): DenoLike | undefined {
+  try {
+    return g.Deno ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `process`, on Node and Bun (Deno has one too: ask {@linkcode denoRuntime} first). */
+export function nodeProcess(): ProcessLike | undefined {
+  try {
+    return g.process ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The global scope's event methods, where it has them. */
+export function globalEvents(): GlobalEventsLike | undefined {
+  try {
+    return typeof g.addEventListener === "function" ? g as GlobalEventsLike : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 let workers: boolean | undefined;
 
 /** Whether this is Cloudflare Workers (workerd), where the console takes objects. */
 export function onWorkers(): boolean {
   if (workers === undefined) {
-    const nav = (globalThis as { navigator?: { userAgent?: unknown } }).navigator;
-    workers = nav?.userAgent === "Cloudflare-Workers";
+    try {
+      workers = g.navigator?.userAgent === "Cloudflare-Workers";
+    } catch {
+      workers = false;
+    }
   }
   return workers;
-}
-
-interface DenoLike {
-  permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } };
-  env: { get(name: string): string | undefined };
 }
 
 /** An environment variable, where reading it needs no permission prompt and cannot throw. */
 export function readEnv(name: string): string | undefined {
   try {
-    const deno = (globalThis as { Deno?: DenoLike }).Deno;
+    const deno = denoRuntime();
     if (deno !== undefined) {
       const state = deno.permissions?.querySync?.({ name: "env", variable: name }).state;
-      return state === "granted" ? deno.env.get(name) : undefined;
+      return state === "granted" ? deno.env?.get(name) : undefined;
     }
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-      ?.env;
-    return env?.[name];
+    return nodeProcess()?.env?.[name];
   } catch {
     return undefined;
   }
@@ -37,7 +115,7 @@ export function readEnv(name: string): string | undefined {
 /** Deno's `noColor`: `NO_COLOR` as Deno reads it, without a permission. */
 export function denoNoColor(): boolean {
   try {
-    return (globalThis as { Deno?: { noColor?: boolean } }).Deno?.noColor === true;
+    return denoRuntime()?.noColor === true;
   } catch {
     return false;
   }
@@ -46,13 +124,25 @@ export function denoNoColor(): boolean {
 /** Whether stdout is a terminal. */
 export function stdoutIsTerminal(): boolean {
   try {
-    const g = globalThis as {
-      Deno?: { stdout?: { isTerminal?(): boolean } };
-      process?: { stdout?: { isTTY?: boolean } };
-    };
-    if (g.Deno !== undefined) return g.Deno.stdout?.isTerminal?.() === true;
-    return g.process?.stdout?.isTTY === true;
+    const deno = denoRuntime();
+    if (deno !== undefined) return deno.stdout?.isTerminal?.() === true;
+    return nodeProcess()?.stdout?.isTTY === true;
   } catch {
     return false;
   }
+}
+
+/** The longest delay `setTimeout` takes; a longer one would fire at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A timeout that does not keep the process (Deno, Node, Bun) alive. */
+export function unrefTimeout(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+  const id = setTimeout(fn, ms);
+  try {
+    if (typeof id === "number") denoRuntime()?.unrefTimer?.(id);
+    else (id as { unref?(): void }).unref?.();
+  } catch {
+    // a runtime without unref: the timer fires once
+  }
+  return id;
 }

@@ -4,7 +4,7 @@
 import type { Sink, SinkObject } from "./sinks.ts";
 import { describeThrown } from "./_serialize.ts";
 import { writeConsole, writingOut } from "./_console.ts";
-import { MAX_TIMEOUT_MS, unrefTimeout } from "./_exit.ts";
+import { MAX_TIMEOUT_MS, unrefTimeout } from "./_runtime.ts";
 
 /** A sink wrapped so that it never throws and never loses a line silently. */
 export interface GuardedSink {

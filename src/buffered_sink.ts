@@ -33,7 +33,8 @@
 
 import type { Sink, SinkObject } from "./sinks.ts";
 import { guardSink, reportsHeld } from "./_sinks.ts";
-import { onExit, unrefTimeout } from "./_exit.ts";
+import { onExit } from "./_exit.ts";
+import { unrefTimeout } from "./_runtime.ts";
 import { isBoolean, isPositive, optionOr } from "./_invalid.ts";
 
 const OWNER = "bufferedSink";

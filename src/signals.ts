@@ -20,6 +20,7 @@
 
 import { flushLogs } from "./config.ts";
 import { drainAll, flushAll } from "./_exit.ts";
+import { type DenoLike, denoRuntime, nodeProcess, type ProcessLike } from "./_runtime.ts";
 import { isDuration, isObject, optionOr } from "./_invalid.ts";
 
 /** The signals {@linkcode flushLogsOnSignals} can listen to. */
@@ -58,22 +59,6 @@ export interface FlushLogsOnSignalsOptions {
    * @default {5000}
    */
   timeoutMs?: number;
-}
-
-interface DenoLike {
-  pid: number;
-  addSignalListener?(signal: string, handler: () => void): void;
-  removeSignalListener?(signal: string, handler: () => void): void;
-  kill?(pid: number, signal: string): void;
-  exit?(code: number): never;
-}
-
-interface ProcessLike {
-  pid: number;
-  on?(event: string, listener: () => void): unknown;
-  off?(event: string, listener: () => void): unknown;
-  listenerCount?(event: string): number;
-  kill?(pid: number, signal: string): unknown;
 }
 
 const SIGNAL_NUMBERS: Readonly<Record<ShutdownSignal, number>> = {
@@ -129,9 +114,8 @@ export function flushLogsOnSignals(options: FlushLogsOnSignalsOptions = {}): () 
     DEFAULTS.signals,
   );
   const timeoutMs = optionOr(OWNER, "timeoutMs", o.timeoutMs, isDuration, DEFAULTS.timeoutMs);
-  const g = globalThis as { Deno?: DenoLike; process?: ProcessLike };
-  const deno = g.Deno;
-  const proc = g.process;
+  const deno = denoRuntime();
+  const proc = nodeProcess();
   const useDeno = deno !== undefined && typeof deno.addSignalListener === "function";
   if (!useDeno && typeof proc?.on !== "function") return () => {};
 
@@ -178,12 +162,12 @@ export function flushLogsOnSignals(options: FlushLogsOnSignalsOptions = {}): () 
 /** Raises `signal` again now that nothing of ours listens: its default action applies. */
 function raise(signal: ShutdownSignal, deno: DenoLike | undefined, proc: ProcessLike | undefined) {
   try {
-    if (deno?.kill !== undefined) deno.kill(deno.pid, signal);
-    else proc!.kill!(proc!.pid, signal);
+    if (deno?.kill !== undefined) deno.kill(deno.pid!, signal);
+    else proc!.kill!(proc!.pid!, signal);
   } catch {
     // cannot signal itself: end with the status a shell reports for that signal
     const code = 128 + SIGNAL_NUMBERS[signal];
     if (deno?.exit !== undefined) deno.exit(code);
-    else (proc as { exit?(code: number): never } | undefined)?.exit?.(code);
+    else proc?.exit?.(code);
   }
 }
