@@ -3,8 +3,10 @@
  * redaction and limits.
  *
  * Nothing happens at import: until `configureLogging` is called, the first log
- * line sets up the defaults (JSON to the console, the level from `LOG_LEVEL`
- * where the runtime lets the module read it, else INFO).
+ * line sets up the defaults: the level from `LOG_LEVEL` and the format from
+ * `LOG_FORMAT` where the runtime lets the module read them, else INFO, and pretty
+ * lines on a terminal or JSON elsewhere; lines to stdout in batches on Deno, Node
+ * and Bun, one `console` call per line on Workers (see {@linkcode LoggingOptions}).
  *
  * @example Configure once at start-up
  * ```ts
@@ -22,7 +24,8 @@
  */
 
 import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
-import { consoleSink, flushWithin, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
+import { flushWithin, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
+import { defaultSink, type FormatName, resolveFormat } from "./_default_sink.ts";
 import type { FormatConfig, Preset } from "./_format.ts";
 import { type RequestIdGenerator, setGenerator } from "./ids.ts";
 
@@ -40,9 +43,26 @@ export interface ServiceInfo {
 export interface LoggingOptions {
   /** The lowest level written. Default: `LOG_LEVEL` from the environment (or `DEBUG=1`/`true`), else `"INFO"`. */
   level?: LogLevel;
-  /** `"json"` (default): one JSON object per line; `"logfmt"`: `key=value` pairs for people and grep. */
-  format?: "json" | "logfmt";
-  /** Where lines go. Default: {@linkcode consoleSink}. */
+  /**
+   * `"json"`: one JSON object per line; `"logfmt"`: `key=value` pairs for people and grep;
+   * `"pretty"`: one compact line per record for a terminal. Default: the `LOG_FORMAT`
+   * environment variable (`json`, `logfmt` or `pretty`, read where that needs no permission
+   * prompt, as `LOG_LEVEL`); without it, `"pretty"` when the default sink writes to a
+   * terminal (`Deno.stdout.isTerminal()`, `process.stdout.isTTY`) and `"json"` otherwise,
+   * so a sink given here gets JSON unless told otherwise.
+   */
+  format?: FormatName;
+  /**
+   * Where lines go. Default, chosen where the lines can be seen:
+   * - Deno, Node and Bun: {@linkcode stdoutSink}, lines gathered and written to stdout
+   *   once per event-loop turn;
+   * - Deno with its OpenTelemetry on (`OTEL_DENO=true`, which exports console calls only),
+   *   Cloudflare Workers and browsers: {@linkcode consoleSink}, one `console` call per line
+   *   through the method of its level.
+   *
+   * Override either way: `sink: consoleSink` for a line per console call, `sink: stdoutSink()`
+   * for batches to stdout while Deno's OpenTelemetry is on.
+   */
   sink?: Sink;
   /** Service fields added to every line. */
   service?: ServiceInfo;
@@ -104,7 +124,7 @@ export function configureLogging(options: LoggingOptions = {}): void {
   current = {
     level,
     threshold: LOG_LEVELS[level],
-    format: options.format === "logfmt" ? "logfmt" : "json",
+    format: formatterOf(resolveFormat(options.format, options.sink !== undefined, readEnv)),
     preset: options.preset === "ecs" || options.preset === "otel" ? options.preset : "default",
     safe: {
       maxDepth: positive(options.maxDepth, 10),
@@ -114,8 +134,16 @@ export function configureLogging(options: LoggingOptions = {}): void {
     },
     maxLineLength: positive(options.maxLineLength, 65536),
     service,
-    sink: guardSink(options.sink ?? consoleSink),
+    sink: guardSink(options.sink ?? defaultSink(readEnv)),
   };
+}
+
+/**
+ * The formatter of each format name. `"pretty"` is written as logfmt until the pretty
+ * renderer (issue 13 item 1, `src/_pretty.ts`) is in: it plugs in here, and only here.
+ */
+function formatterOf(format: FormatName): "json" | "logfmt" {
+  return format === "json" ? "json" : "logfmt";
 }
 
 function positive(value: number | undefined, fallback: number): number {

@@ -126,7 +126,7 @@ export function emit(
 ): void {
   const line = formatLine(level, logger, bound, message, extra, time);
   // The configured sink is guarded: it never throws.
-  if (line !== undefined) config().sink.write(line);
+  if (line !== undefined) config().sink.write(line, level);
 }
 
 /**

@@ -191,10 +191,21 @@ for (const runtime of RUNTIMES) {
 
 const consoleChild = new URL("./fixtures/console_child.ts", import.meta.url).pathname;
 
-for (const sink of ["default", "console.log", "buffered-console", "buffered-consoleSink"]) {
+for (
+  const sink of [
+    "default",
+    "consoleSink",
+    "console.log",
+    "buffered-console",
+    "buffered-consoleSink",
+  ]
+) {
+  // consoleSink writes through the method of each line's level: the WARN line to stderr.
+  const warnOnStderr = sink === "consoleSink";
   Deno.test({
-    name:
-      `patchConsole with sink ${sink}: each line once on stdout, as itself; nothing on stderr but the app's`,
+    name: `patchConsole with sink ${sink}: each line once, as itself, on stdout${
+      warnOnStderr ? " (WARN on stderr, by console.warn)" : ""
+    }; nothing else on stderr but the app's`,
     ignore: !canRun,
     async fn() {
       const out = await new Deno.Command(Deno.execPath(), {
@@ -205,13 +216,20 @@ for (const sink of ["default", "console.log", "buffered-console", "buffered-cons
       const stdout = new TextDecoder().decode(out.stdout);
       const stderr = new TextDecoder().decode(out.stderr);
       assert.equal(out.code, 0, stderr);
-      const id = /^id=(\S+)\n$/.exec(stderr)?.[1];
-      assert.ok(id, `stderr holds only the app's own line: ${stderr}`);
+      const errLines = stderr.split("\n").filter((l) => l !== "");
+      const id = /^id=(\S+)$/.exec(errLines.at(-1) ?? "")?.[1];
+      assert.ok(id, `stderr ends with the app's own line: ${stderr}`);
+      const warn = ["console", "WARN", "from console.warn 42", id];
+      const fields = (l: Record<string, unknown>) => [l.logger, l.level, l.message, l.request_id];
+      assert.deepEqual(
+        errLines.slice(0, -1).map((l) => fields(JSON.parse(l))),
+        warnOnStderr ? [warn] : [],
+      );
       const lines = stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
-      assert.deepEqual(lines.map((l) => [l.logger, l.level, l.message, l.request_id]), [
+      assert.deepEqual(lines.map(fields), [
         ["http", "INFO", "GET /c", id],
         ["app", "INFO", "from the logger", id],
-        ["console", "WARN", "from console.warn 42", id],
+        ...(warnOnStderr ? [] : [warn]),
         ["http", "INFO", "GET /c - 200", id],
       ]);
     },
