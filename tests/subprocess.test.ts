@@ -100,9 +100,14 @@ interface Ended {
 }
 
 /** Runs the child in `mode`; sends `signal` once it says "ready" on stderr. */
-async function runChild(argv: string[], mode: string, signal?: Deno.Signal): Promise<Ended> {
+async function runChild(
+  argv: string[],
+  mode: string,
+  signal?: Deno.Signal,
+  sink = "buffered",
+): Promise<Ended> {
   const proc = new Deno.Command(argv[0], {
-    args: [...argv.slice(1), mode],
+    args: [...argv.slice(1), mode, sink],
     cwd: root,
     stdin: "null",
     stdout: "piped",
@@ -155,15 +160,24 @@ const CASES: {
   { mode: "sigterm-app", signal: "SIGTERM", lines: [...FIVE, "line 5"], code: 0 },
 ];
 
+/** The cases about the sink's own target (async, flush with I/O) are bufferedSink's alone. */
+const TARGET_CASES = new Set(["async-end", "flush-io"]);
+
 for (const runtime of RUNTIMES) {
-  for (const c of CASES) {
+  for (
+    const [sink, c] of ["buffered", "default"].flatMap((sink) =>
+      CASES.map((c) => [sink, c] as const)
+    )
+  ) {
+    if (sink === "default" && TARGET_CASES.has(c.mode)) continue;
     Deno.test({
-      name:
-        `exit (${runtime.name}, ${c.mode}): the lines accepted are written, the process ends as it would have`,
+      name: `exit (${runtime.name}, ${c.mode}${
+        sink === "default" ? ", default sink" : ""
+      }): the lines accepted are written, the process ends as it would have`,
       ignore: !canRun || !runtime.available,
       async fn() {
         const start = performance.now();
-        const ended = await runChild(runtime.argv, c.mode, c.signal);
+        const ended = await runChild(runtime.argv, c.mode, c.signal, sink);
         const context = `${runtime.name} ${c.mode}: ${JSON.stringify(ended)}`;
         assert.deepEqual(messages(ended.stdout), c.lines, context);
         assert.equal(ended.code, c.code, context);
