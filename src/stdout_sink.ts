@@ -7,10 +7,12 @@
  *   (`setImmediate`), or at once, inside the log call, when they reach `maxBatchBytes`
  *   (64 KiB).
  * - **Order and integrity.** One writer, in the order of the calls; each batch is whole
- *   lines, written by synchronous writes of the process's one JavaScript thread, so no
- *   other output of the process lands inside a line. On Node, when `process.stdout` still
- *   queues output of its own (a `console.log` to a slow pipe), the batch is queued behind
- *   it on the same stream.
+ *   lines, written by synchronous writes of the process's one JavaScript thread; a write
+ *   cut short by a full pipe is continued to the end of its line before anything else
+ *   runs, so no other output of the process lands inside a line. On Node, while
+ *   `process.stdout` still queues output of its own (a `console.log` to a slow pipe), the
+ *   batch waits behind it. Lines of one turn may reach stdout after other output that
+ *   turn wrote directly; among themselves they keep the order of the calls.
  * - **Exit.** Nothing accepted is lost on any exit path the runtime lets code observe
  *   (the end of the program, `exit()`, an uncaught exception, an unhandled rejection;
  *   SIGTERM/SIGINT with `flushLogsOnSignals()`): what is held is written synchronously.
@@ -70,8 +72,8 @@ type TryWrite = (bytes: Uint8Array, offset: number, end: number) => number;
 
 interface Output {
   tryWrite: TryWrite;
-  /** Node: the `process.stdout` stream when it still queues output of its own. */
-  busyStream(): { write(chunk: Uint8Array): unknown } | undefined;
+  /** Node: whether the `process.stdout` stream still queues output of its own. */
+  busyStream(): boolean;
 }
 
 interface DenoLike {
@@ -84,7 +86,7 @@ interface NodeFsLike {
 
 interface ProcessLike {
   getBuiltinModule?(name: string): unknown;
-  stdout?: { writableLength?: number; write(chunk: Uint8Array): unknown };
+  stdout?: { writableLength?: number };
 }
 
 /** stdout of this runtime, or `undefined` where there is none (Workers, a browser). */
@@ -103,7 +105,7 @@ function stdout(): Output | undefined {
             throw e;
           }
         },
-        busyStream: () => undefined,
+        busyStream: () => false,
       };
     }
     const proc = g.process;
@@ -118,10 +120,7 @@ function stdout(): Output | undefined {
           throw e;
         }
       },
-      busyStream() {
-        const stream = proc.stdout;
-        return stream !== undefined && (stream.writableLength ?? 0) > 0 ? stream : undefined;
-      },
+      busyStream: () => (proc.stdout?.writableLength ?? 0) > 0,
     };
   } catch {
     return undefined;
@@ -176,13 +175,19 @@ export function stdoutSink(options: StdoutSinkOptions = {}): StdoutSink {
   let pendingBytes = 0;
   let retrying = false;
 
-  /** Writes the pending bytes; blocking (until all are written) or until stdout is full. */
+  /**
+   * Writes the pending bytes. Blocking, until all are written; else until stdout is full or
+   * `process.stdout` queues output of its own, and then only at the start of a line: a line
+   * is never left half written for other output to land inside it.
+   */
   const writePending = (block: boolean): void => {
     while (pending.length > 0) {
       const chunk = pending[0];
+      const lineStart = head === 0 || chunk[head - 1] === 0x0a;
+      if (lineStart && !block && out.busyStream()) return;
       const n = out.tryWrite(chunk, head, chunk.length);
       if (n < 0) {
-        if (!block) return;
+        if (lineStart && !block) return;
         pause(1);
         continue;
       }
@@ -195,19 +200,13 @@ export function stdoutSink(options: StdoutSinkOptions = {}): StdoutSink {
     }
   };
 
-  const retry = (): void => {
-    retrying = false;
-    try {
-      writePending(false);
-    } catch (e) {
-      failPending(e);
-    }
-    if (pending.length > 0) scheduleRetry();
-  };
   const scheduleRetry = (): void => {
     if (retrying) return;
     retrying = true;
-    setTimeout(retry, 1);
+    setTimeout(() => {
+      retrying = false;
+      drainBatch(false);
+    }, 1);
   };
   const failPending = (e: unknown): void => {
     const decoder = new TextDecoder();
@@ -218,34 +217,25 @@ export function stdoutSink(options: StdoutSinkOptions = {}): StdoutSink {
     fail(e, text.endsWith("\n") ? text.slice(0, -1) : text);
   };
 
-  /** Hands the batch to stdout now; `block` when nothing may stay behind (exit, flush). */
+  /**
+   * Hands the batch to stdout now, behind what is still pending; `block` when nothing may
+   * stay behind (exit, flush). Past `maxPending` held, it blocks too.
+   */
   const drainBatch = (block: boolean): void => {
     if (lines.length > 0) {
       const batch = lines;
       lines = [];
       chars = 0;
       const bytes = encoder.encode(batch.length === 1 ? batch[0] + "\n" : batch.join("\n") + "\n");
-      try {
-        if (pending.length === 0) {
-          const stream = out.busyStream();
-          if (stream !== undefined) {
-            stream.write(bytes); // behind the stream's own output, in its order
-            return;
-          }
-        }
-        pending.push(bytes);
-        pendingBytes += bytes.length;
-        writePending(block || pendingBytes > maxPending);
-      } catch (e) {
-        failPending(e);
-        return;
-      }
-    } else if (pending.length > 0 && block) {
-      try {
-        writePending(true);
-      } catch (e) {
-        failPending(e);
-      }
+      pending.push(bytes);
+      pendingBytes += bytes.length;
+    }
+    if (pending.length === 0) return;
+    try {
+      writePending(block || pendingBytes > maxPending);
+    } catch (e) {
+      failPending(e);
+      return;
     }
     if (pending.length > 0) scheduleRetry();
   };
