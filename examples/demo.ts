@@ -5,6 +5,7 @@
  *
  *   deno task demo              # JSON lines
  *   deno task demo --logfmt     # the same lines as logfmt
+ *   deno task demo --pretty     # the same lines for people (colours on a terminal)
  *   deno task demo --serve      # keep serving on 127.0.0.1:8000 afterwards
  *
  * @module
@@ -14,7 +15,7 @@ import { handler, pending } from "./app.ts";
 
 const args = new Set(Deno.args);
 configureLogging({
-  format: args.has("--logfmt") ? "logfmt" : "json",
+  format: args.has("--logfmt") ? "logfmt" : args.has("--pretty") ? "pretty" : "json",
   service: { name: "runs-api", version: "0.1.0", environment: "demo" },
 });
 

@@ -15,6 +15,7 @@ import {
   type SafeOptions,
   stringifySafe,
 } from "./_serialize.ts";
+import { formatPrettyEntry } from "./_pretty.ts";
 
 /** Field-name presets for the JSON form. */
 export type Preset = "default" | "ecs" | "otel";
@@ -35,7 +36,9 @@ export interface Entry {
 
 /** What the formatter needs of the configuration; its identity keys the scope caches. */
 export interface FormatConfig {
-  format: "json" | "logfmt";
+  format: "json" | "logfmt" | "pretty";
+  /** Pretty form only: ANSI colours on. */
+  color?: boolean;
   preset: Preset;
   safe: SafeOptions;
   maxLineLength: number;
@@ -458,6 +461,7 @@ function isoTime(ms: number): string {
  * too long, without the fields that do not fit; either way it says `truncated`.
  */
 export function formatEntry(entry: Entry, cfg: FormatConfig): string {
+  if (cfg.format === "pretty") return formatPrettyEntry(entry, cfg, contextFields(entry));
   const line = build(entry, cfg, undefined);
   if (line.length <= cfg.maxLineLength) return line;
   return build(entry, cfg, Math.max(64, Math.floor(cfg.maxLineLength / 8)));

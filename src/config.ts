@@ -24,10 +24,11 @@
  */
 
 import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
-import { flushWithin, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
-import { defaultSink, type FormatName, resolveFormat } from "./_default_sink.ts";
+import { consoleSink, flushWithin, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
+import { defaultSink, type FormatName, resolveFormat, stdoutIsTerminal } from "./_default_sink.ts";
 import type { FormatConfig, Preset } from "./_format.ts";
 import { type RequestIdGenerator, setGenerator } from "./ids.ts";
+import { colorWanted } from "./_pretty.ts";
 
 /** Service fields added to every line. */
 export interface ServiceInfo {
@@ -45,11 +46,15 @@ export interface LoggingOptions {
   level?: LogLevel;
   /**
    * `"json"`: one JSON object per line; `"logfmt"`: `key=value` pairs for people and grep;
-   * `"pretty"`: one compact line per record for a terminal. Default: the `LOG_FORMAT`
-   * environment variable (`json`, `logfmt` or `pretty`, read where that needs no permission
-   * prompt, as `LOG_LEVEL`); without it, `"pretty"` when the default sink writes to a
-   * terminal (`Deno.stdout.isTerminal()`, `process.stdout.isTTY`) and `"json"` otherwise,
-   * so a sink given here gets JSON unless told otherwise.
+   * `"pretty"`: one compact line per record for a terminal (local time, level, logger,
+   * message, the request id's first 8 characters, the fields dimmed; an error's stack below,
+   * indented). Default: the `LOG_FORMAT` environment variable (`json`, `logfmt` or `pretty`,
+   * read where that needs no permission prompt, as `LOG_LEVEL`); without it, `"pretty"` when
+   * the default sink writes to a terminal (`Deno.stdout.isTerminal()`,
+   * `process.stdout.isTTY`) and `"json"` otherwise, so a sink given here gets JSON unless
+   * told otherwise. Pretty lines are coloured when the default sink (or `consoleSink`)
+   * writes to a terminal and `NO_COLOR` is not set; `FORCE_COLOR` forces colours, with any
+   * sink.
    */
   format?: FormatName;
   /**
@@ -121,10 +126,12 @@ export function configureLogging(options: LoggingOptions = {}): void {
   if (s.version !== undefined) service.version = s.version;
   if (s.environment !== undefined) service.environment = s.environment;
   setGenerator(options.generator);
+  const format = resolveFormat(options.format, options.sink !== undefined, readEnv);
   current = {
     level,
     threshold: LOG_LEVELS[level],
-    format: formatterOf(resolveFormat(options.format, options.sink !== undefined, readEnv)),
+    format,
+    color: format === "pretty" && prettyColor(options.sink),
     preset: options.preset === "ecs" || options.preset === "otel" ? options.preset : "default",
     safe: {
       maxDepth: positive(options.maxDepth, 10),
@@ -138,12 +145,20 @@ export function configureLogging(options: LoggingOptions = {}): void {
   };
 }
 
-/**
- * The formatter of each format name. `"pretty"` is written as logfmt until the pretty
- * renderer (issue 13 item 1, `src/_pretty.ts`) is in: it plugs in here, and only here.
- */
-function formatterOf(format: FormatName): "json" | "logfmt" {
-  return format === "json" ? "json" : "logfmt";
+/** Pretty lines are coloured for a terminal: see `colorWanted`. */
+function prettyColor(sink: Sink | undefined): boolean {
+  const env = { NO_COLOR: readEnv("NO_COLOR"), FORCE_COLOR: readEnv("FORCE_COLOR") };
+  // Deno tells NO_COLOR without a permission.
+  if (env.NO_COLOR === undefined && denoNoColor()) env.NO_COLOR = "1";
+  return colorWanted(env, (sink === undefined || sink === consoleSink) && stdoutIsTerminal());
+}
+
+function denoNoColor(): boolean {
+  try {
+    return (globalThis as { Deno?: { noColor?: boolean } }).Deno?.noColor === true;
+  } catch {
+    return false;
+  }
 }
 
 function positive(value: number | undefined, fallback: number): number {
