@@ -176,27 +176,36 @@ export function stdoutSink(options: StdoutSinkOptions = {}): StdoutSink {
   let retrying = false;
 
   /**
-   * Writes the pending bytes. Blocking, until all are written; else until stdout is full or
-   * `process.stdout` queues output of its own, and then only at the start of a line: a line
-   * is never left half written for other output to land inside it.
+   * Writes `bytes` from `offset` to `end` and returns how far it got. Blocking, to the end;
+   * else it stops when stdout is full or Node's `process.stdout` queues output of its own,
+   * and then only at the start of a line: a line is never left half written for other
+   * output to land inside it. Every chunk starts at the start of a line.
    */
-  const writePending = (block: boolean): void => {
-    while (pending.length > 0) {
-      const chunk = pending[0];
-      const lineStart = head === 0 || chunk[head - 1] === 0x0a;
-      if (lineStart && !block && out.busyStream()) return;
-      const n = out.tryWrite(chunk, head, chunk.length);
+  const writeOut = (bytes: Uint8Array, offset: number, end: number, block: boolean): number => {
+    while (offset < end) {
+      const lineStart = offset === 0 || bytes[offset - 1] === 0x0a;
+      if (lineStart && !block && out.busyStream()) break;
+      const n = out.tryWrite(bytes, offset, end);
       if (n < 0) {
-        if (lineStart && !block) return;
+        if (lineStart && !block) break;
         pause(1);
         continue;
       }
-      head += n;
-      pendingBytes -= n;
-      if (head >= chunk.length) {
-        pending.shift();
-        head = 0;
-      }
+      offset += n;
+    }
+    return offset;
+  };
+
+  /** Writes the pending chunks, oldest first (see `writeOut`). */
+  const writePending = (block: boolean): void => {
+    while (pending.length > 0) {
+      const chunk = pending[0];
+      const reached = writeOut(chunk, head, chunk.length, block);
+      pendingBytes -= reached - head;
+      head = reached;
+      if (head < chunk.length) return;
+      pending.shift();
+      head = 0;
     }
   };
 
@@ -226,9 +235,19 @@ export function stdoutSink(options: StdoutSinkOptions = {}): StdoutSink {
       const batch = lines;
       lines = [];
       chars = 0;
-      const bytes = encoder.encode(batch.length === 1 ? batch[0] + "\n" : batch.join("\n") + "\n");
-      pending.push(bytes);
-      pendingBytes += bytes.length;
+      const text = batch.length === 1 ? batch[0] + "\n" : batch.join("\n") + "\n";
+      if (pending.length > 0) {
+        const bytes = encoder.encode(text); // behind what stdout has not taken yet
+        pending.push(bytes);
+        pendingBytes += bytes.length;
+      } else {
+        try {
+          if (writeDirect(text, block)) return;
+        } catch (e) {
+          fail(e, text.slice(0, -1));
+          return;
+        }
+      }
     }
     if (pending.length === 0) return;
     try {
@@ -238,6 +257,27 @@ export function stdoutSink(options: StdoutSinkOptions = {}): StdoutSink {
       return;
     }
     if (pending.length > 0) scheduleRetry();
+  };
+
+  /** One reused buffer for the batches: a batch written whole allocates no bytes. */
+  let buffer = new Uint8Array(16384);
+
+  /**
+   * Writes `text` from the reused buffer; what stdout does not take now is copied to
+   * `pending`. Returns whether all of it was written.
+   */
+  const writeDirect = (text: string, block: boolean): boolean => {
+    let encoded = encoder.encodeInto(text, buffer);
+    if (encoded.read < text.length) {
+      buffer = new Uint8Array(Math.max(buffer.length * 2, text.length * 3));
+      encoded = encoder.encodeInto(text, buffer);
+    }
+    const end = encoded.written;
+    const reached = writeOut(buffer, 0, end, block);
+    if (reached >= end) return true;
+    pending.push(buffer.slice(reached, end));
+    pendingBytes += end - reached;
+    return false;
   };
 
   const endOfTurn = (): void => {
