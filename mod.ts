@@ -21,6 +21,7 @@
  */
 
 export {
+  annotateRequest,
   bindContext,
   type ContextInit,
   getContext,
@@ -37,6 +38,8 @@ export {
   flushLogs,
   type FlushLogsOptions,
   type LoggingOptions,
+  type RequestBufferOptions,
+  type SampleOptions,
   type ServiceInfo,
 } from "./src/config.ts";
 export type { Preset } from "./src/_format.ts";
@@ -51,7 +54,7 @@ export {
   type FlushLogsOnSignalsOptions,
   type ShutdownSignal,
 } from "./src/signals.ts";
-export type { RequestContextOptions } from "./src/options.ts";
+export type { AccessLog, RequestContextOptions } from "./src/options.ts";
 export { type FetchHandler, withRequestContext } from "./middleware/fetch.ts";
 export { setTraceContext } from "./src/trace.ts";
 export {

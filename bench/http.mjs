@@ -29,7 +29,10 @@ export const CONTENDERS = [
   "logtape-hono",
   "module-fetch",
   "module-hono",
-  "module-quiet",
+  "module-fetch-one",
+  "module-hono-one",
+  "module-fetch-quiet",
+  "module-hono-quiet",
 ];
 
 // Deno from PATH: npx puts the pinned one there (.ci/matrix.mjs); node_modules holds no deno.

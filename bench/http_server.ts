@@ -13,8 +13,8 @@
 //   logtape-hono    @logtape/hono with its request id (context: true), JSON Lines to stdout
 //   module-fetch    withRequestContext, the default sink, two access lines
 //   module-hono     Hono requestContext(), the default sink, two access lines
-//   module-quiet    withRequestContext, logRequests: false (no line)
-// The module offers no one-line access log, so that row of the issue has no contender.
+//   module-fetch-one, module-hono-one   the same, accessLog: "finish" (one line a request)
+//   module-fetch-quiet, module-hono-quiet   the same, accessLog: "none" (no line)
 import { Hono, type MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import { logger } from "hono/logger";
@@ -134,7 +134,10 @@ const CONTENDERS: Record<string, () => Fetch | Promise<Fetch>> = {
   "logtape-hono": logtapeApp,
   "module-fetch": () => withRequestContext(ok),
   "module-hono": () => hono(requestContext()),
-  "module-quiet": () => withRequestContext(ok, { logRequests: false }),
+  "module-fetch-one": () => withRequestContext(ok, { accessLog: "finish" }),
+  "module-hono-one": () => hono(requestContext({ accessLog: "finish" })),
+  "module-fetch-quiet": () => withRequestContext(ok, { accessLog: "none" }),
+  "module-hono-quiet": () => hono(requestContext({ accessLog: "none" })),
 };
 
 if (!(contender in CONTENDERS)) {

@@ -219,7 +219,10 @@ const HTTP_LABELS = {
   "logtape-hono": "`@logtape/hono` (JSON Lines to stdout)",
   "module-fetch": "this module, `withRequestContext`, default sink, two access lines",
   "module-hono": "this module, Hono `requestContext()`, default sink, two access lines",
-  "module-quiet": "this module, `logRequests: false` (no line)",
+  "module-fetch-one": 'this module, `withRequestContext`, one access line (`accessLog: "finish"`)',
+  "module-hono-one": "this module, Hono `requestContext()`, one access line",
+  "module-fetch-quiet": 'this module, `withRequestContext`, no line (`accessLog: "none"`)',
+  "module-hono-quiet": "this module, Hono `requestContext()`, no line",
 };
 
 function httpSection(run) {
@@ -329,7 +332,6 @@ function render() {
       "The floors are hand-written: `floor-header` reads `X-Request-ID` (else a UUID) and sets it",
       "on the response; `floor-console` adds two `JSON.stringify` access lines through",
       "`console.log`; `floor-batched` the same lines gathered and written once per event-loop turn.",
-      "The module offers no one-line access log, so that row of issue 11 has no contender.",
       "",
     );
     for (const run of http) parts.push(httpSection(run));

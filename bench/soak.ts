@@ -58,7 +58,7 @@ const KINDS = ["ok", "ok", "ok", "ok", "hostile", "throw", "reject", "stream", "
 const HOSTILE = [
   "has spaces",
   'quote"d',
-  "x".repeat(200),
+  "x".repeat(300), // longer than the default limit (255)
   "a,b",
   "ümlaut",
   "",

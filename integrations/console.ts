@@ -24,7 +24,7 @@
 import { currentScope } from "../src/_storage.ts";
 import { config } from "../src/config.ts";
 import { LOG_LEVELS, type LogLevel } from "../src/levels.ts";
-import { emit } from "../src/logger.ts";
+import { send } from "../src/logger.ts";
 import { type ConsoleMethodName, unpatchedConsole, writingOut } from "../src/_console.ts";
 import { formatArgs } from "./_format_args.ts";
 
@@ -108,8 +108,17 @@ export function patchConsole(options?: PatchConsoleOptions): () => void {
       writingOut.depth++;
       try {
         const cfg = config();
-        if (LOG_LEVELS[level] >= cfg.threshold) {
-          emit(level, logger, undefined, formatArgs(data, cfg.safe), undefined);
+        const weight = LOG_LEVELS[level];
+        if (weight >= cfg.gate) {
+          // Below the level, a request's buffer may still hold it (else it is dropped).
+          send(
+            level,
+            logger,
+            undefined,
+            formatArgs(data, cfg.safe),
+            undefined,
+            weight < cfg.threshold,
+          );
         }
       } catch {
         // the logger never throws; this only guards the formatting of hostile arguments

@@ -23,12 +23,25 @@
  * @module
  */
 
-import { currentScope, mergedFields, rootScope, type Scope, storage } from "../src/_storage.ts";
-import { isSafeId, MAX_ID_LENGTH } from "../src/ids.ts";
+import {
+  currentScope,
+  mergedFields,
+  putField,
+  rootScope,
+  type Scope,
+  storage,
+} from "../src/_storage.ts";
+import { isSafeId, MAX_ID_LENGTH, NO_REQUEST_ID } from "../src/ids.ts";
 import { emit } from "../src/logger.ts";
 import type { LogLevel } from "../src/levels.ts";
 import { config } from "../src/config.ts";
-import { stringifySafe } from "../src/_serialize.ts";
+import {
+  isRedacted,
+  REDACTED,
+  type SafeOptions,
+  stringifySafe,
+  toSafe,
+} from "../src/_serialize.ts";
 
 /**
  * LogTape's implicit context: string keys are fields, symbol keys are LogTape's own state.
@@ -88,6 +101,11 @@ export interface LogTapeRecord {
   readonly level: string;
   /** The message: text parts at even indices, the values put in at odd ones. */
   readonly message: readonly unknown[];
+  /**
+   * The template the message came from (`"login {password}"`), when LogTape has it:
+   * it names the property behind each value, so a redacted one is not rendered.
+   */
+  readonly rawMessage?: string | readonly string[];
   /** Milliseconds since the epoch. */
   readonly timestamp: number;
   /** The record's properties: the implicit context, then the call's own. */
@@ -140,8 +158,8 @@ function storeOf(scope: Scope): LogTapeStore {
     return cached.store;
   }
   const store: LogTapeStore = { ...mergedFields(scope) };
-  // "-" means no request: LogTape records outside one carry no request_id, as before.
-  if (root.requestId !== "-") store.request_id = root.requestId;
+  // No request (withContext outside one): LogTape records carry no request_id, as before.
+  if (root.requestId !== NO_REQUEST_ID) store.request_id = root.requestId;
   for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) {
     const state = symbolState.get(s);
     if (state !== undefined) {
@@ -191,8 +209,8 @@ export const contextLocalStorage: ContextLocalStorageLike = {
     for (const key of Object.keys(given)) {
       if (key === "request_id") continue;
       const value = given[key];
-      if (current !== undefined && key in current && current[key] === value) continue;
-      fields[key] = value;
+      if (current !== undefined && Object.hasOwn(current, key) && current[key] === value) continue;
+      putField(fields, key, value);
       changed = true;
     }
     const rid = given.request_id;
@@ -202,10 +220,13 @@ export const contextLocalStorage: ContextLocalStorageLike = {
     ) {
       // Another request id: a new root, as runWithContext, carrying every field given.
       const all: Record<string, unknown> = {};
-      for (const key of Object.keys(given)) if (key !== "request_id") all[key] = given[key];
+      for (const key of Object.keys(given)) {
+        if (key !== "request_id") putField(all, key, given[key]);
+      }
       scope = rootScope(rid, all);
+      scope.root.idHeader = parent?.root.idHeader;
     } else {
-      const base = parent ?? rootScope("-");
+      const base = parent ?? rootScope(NO_REQUEST_ID);
       scope = { root: base.root, parent: base, own: changed ? fields : undefined };
     }
     const symbols = Object.getOwnPropertySymbols(given);
@@ -227,16 +248,133 @@ const LEVELS: Readonly<Record<string, LogLevel>> = {
   fatal: "CRITICAL",
 };
 
-/** The message as LogTape's JSON Lines formatter renders it: values put in as JSON. */
-function messageText(parts: readonly unknown[]): string {
+/**
+ * The placeholders of a LogTape message template, in order, as LogTape's own
+ * `parseMessageTemplate` finds them (`{{` and `}}` are literal braces): the k-th
+ * is the name behind the message's value at index `2k + 1`.
+ */
+function placeholders(template: string): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i];
+    if (ch === "{") {
+      if (template[i + 1] === "{") {
+        i++;
+        continue;
+      }
+      const close = template.indexOf("}", i + 1);
+      if (close === -1) continue;
+      keys.push(template.slice(i + 1, close));
+      i = close;
+    } else if (ch === "}" && template[i + 1] === "}") i++;
+  }
+  return keys;
+}
+
+/**
+ * The property path a placeholder names (`user.password`, `obj?.["x"]`,
+ * `list[0].token`), as the names of its steps: array indices are left out, as
+ * in the serializer's dotted paths.
+ */
+function pathSteps(key: string): string[] {
+  const steps: string[] = [];
+  for (const raw of key.trim().split(/\?\.|\.|\[|\]/)) {
+    const step = /^(["']).*\1$/.test(raw) ? raw.slice(1, -1) : raw;
+    if (step !== "" && !/^\d+$/.test(step)) steps.push(step);
+  }
+  return steps;
+}
+
+/** Whether a value reached by `steps` is redacted: a step with a redacted name, or under a redacted path. */
+function redactedPath(steps: readonly string[], o: SafeOptions): boolean {
+  let path = "";
+  for (const step of steps) {
+    path = path === "" ? step : `${path}.${step}`;
+    if (isRedacted(step, path, o)) return true;
+  }
+  return false;
+}
+
+/** `{*}`: the properties as the line's fields, each redacted by its own name and path. */
+function allProperties(value: unknown, o: SafeOptions): string {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return stringifySafe(value, o) ?? "undefined";
+  }
+  const out: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    out[key] = isRedacted(key, key, o) ? REDACTED : toSafe(v, o, key);
+  }
+  return JSON.stringify(out);
+}
+
+/** Values of top-level properties under a redacted name: a message value equal to one is a secret. */
+function secretValues(properties: unknown, o: SafeOptions): Set<unknown> | undefined {
+  if (properties === null || typeof properties !== "object") return undefined;
+  let secrets: Set<unknown> | undefined;
+  for (const key of Object.keys(properties)) {
+    if (!isRedacted(key, key, o)) continue;
+    const v = (properties as Record<string, unknown>)[key];
+    if (v !== null && typeof v !== "object" && typeof v !== "function") {
+      (secrets ??= new Set()).add(v);
+    }
+  }
+  return secrets;
+}
+
+/** `get()`, or `undefined` when it throws (a hostile record: its other parts still make the line). */
+function readOr(get: () => unknown): unknown {
+  try {
+    return get();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The message as LogTape's JSON Lines formatter renders it, values put in as
+ * JSON, with the redaction of the line's fields: a value whose placeholder names
+ * a redacted property (`{password}`, `{user.password}`, `{req.headers.cookie}`)
+ * is `"[REDACTED]"`, an object is rendered with its redacted keys hidden, `{*}`
+ * hides what the fields hide, and a value equal to a redacted property's value
+ * is hidden when the template is unknown (a tagged template).
+ */
+function messageText(record: LogTapeRecord): string {
+  const parts = record.message;
   if (!Array.isArray(parts)) return String(parts);
   if (parts.length === 1 && typeof parts[0] === "string") return parts[0];
   const safe = config().safe;
+  const redacting = safe.redactKeys !== undefined || safe.redactPaths !== undefined;
+  let names: string[] | undefined;
+  let secrets: Set<unknown> | undefined;
+  if (redacting) {
+    const raw = readOr(() => record.rawMessage);
+    names = typeof raw === "string" ? placeholders(raw) : undefined;
+    // A template that does not line up with the values tells nothing about them.
+    if (names !== undefined && names.length !== (parts.length - 1) >> 1) names = undefined;
+    secrets = secretValues(readOr(() => record.properties), safe);
+  }
   let text = "";
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
-    if (i % 2 === 0) text += typeof part === "string" ? part : String(part);
-    else text += stringifySafe(part, safe) ?? "undefined";
+    if (i % 2 === 0) {
+      text += typeof part === "string" ? part : String(part);
+      continue;
+    }
+    if (!redacting) {
+      text += stringifySafe(part, safe) ?? "undefined";
+      continue;
+    }
+    const name = names?.[(i - 1) >> 1];
+    if (secrets?.has(part)) text += JSON.stringify(REDACTED);
+    else if (name === undefined) text += stringifySafe(part, safe) ?? "undefined";
+    else if (name.trim() === "*") text += allProperties(part, safe);
+    else {
+      const steps = pathSteps(name);
+      text += redactedPath(steps, safe)
+        ? JSON.stringify(REDACTED)
+        : stringifySafe(part, safe, steps.join(".")) ?? "undefined";
+    }
   }
   return text;
 }
@@ -277,10 +415,10 @@ export function logTapeSink(options?: LogTapeSinkOptions): LogTapeSink {
     let extra: Record<string, unknown> | undefined;
     let time: number | undefined;
     try {
-      level = LEVELS[record.level] ?? "INFO";
+      level = Object.hasOwn(LEVELS, record.level) ? LEVELS[record.level] : "INFO";
       const category = record.category;
       logger = Array.isArray(category) ? category.join(separator) : String(category);
-      message = messageText(record.message);
+      message = messageText(record);
       time = Number.isFinite(record.timestamp) ? record.timestamp : undefined;
       const properties = record.properties;
       const scope = currentScope();
@@ -289,8 +427,10 @@ export function logTapeSink(options?: LogTapeSinkOptions): LogTapeSink {
         for (const key of Object.keys(properties)) {
           const value = properties[key];
           // The core writes the context itself; an equal property would be a copy.
-          if (context !== undefined && key in context && context[key] === value) continue;
-          (extra ??= {})[key] = value;
+          if (context !== undefined && Object.hasOwn(context, key) && context[key] === value) {
+            continue;
+          }
+          putField(extra ??= {}, key, value);
         }
       }
     } catch (e) {

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { currentScope, mergedFields } from "../src/_storage.ts";
+import { currentScope, mergedFields, putField } from "../src/_storage.ts";
 
 /**
  * The part of a pino logger the mixin looks at: its child bindings, when it has them.
@@ -121,14 +121,7 @@ function put(
     name = `extra_${name}`;
   }
   // A field named __proto__ stays data, never the object's prototype.
-  if (name === "__proto__") {
-    Object.defineProperty(out, name, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else out[name] = value;
+  putField(out, name, value);
 }
 
 /**

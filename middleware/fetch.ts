@@ -28,7 +28,8 @@ export type FetchHandler<A extends unknown[] = unknown[]> = (
 /**
  * Wraps a Fetch handler (sync or async) so that each request gets a request id
  * (a safe incoming `X-Request-ID`, else a new UUID), runs in its own context,
- * gets start and finish lines, and answers with the `X-Request-ID` header, errors
+ * gets start and finish lines (see `accessLog`, `skip` and `accessLevel` in
+ * {@linkcode RequestContextOptions}), and answers with the `X-Request-ID` header, errors
  * included: an uncaught error is logged once with its stack and answered with a
  * `500` JSON body `{"error":"Internal Server Error","request_id":"…"}`.
  *
@@ -42,14 +43,30 @@ export type FetchHandler<A extends unknown[] = unknown[]> = (
  *   }),
  * };
  * ```
+ *
+ * @example One line per request, health checks only when they fail
+ * ```ts
+ * import { withRequestContext } from "@ctx/request-context";
+ *
+ * const handler = withRequestContext(() => new Response("ok"), {
+ *   accessLog: "finish",
+ *   skip: (request) => new URL(request.url).pathname === "/health",
+ * });
+ * ```
  */
 export function withRequestContext<A extends unknown[]>(
   handler: FetchHandler<A>,
-  options?: RequestContextOptions,
+  options?: RequestContextOptions<Request>,
 ): (request: Request, ...rest: A) => Promise<Response> {
   const o = resolveOptions(options);
   return (request: Request, ...rest: A) =>
-    handleRequest(request, o, () => handler(request, ...rest), () => rest.find(hasWaitUntil));
+    handleRequest(
+      request,
+      o,
+      () => handler(request, ...rest),
+      () => rest.find(hasWaitUntil),
+      request,
+    );
 }
 
 /** Workers' `ctx` (the third argument): the one that can keep a flush of the logs alive. */

@@ -5,10 +5,10 @@
  * ```ts
  * import { Hono } from "hono";
  * import { getLogger } from "@ctx/request-context";
- * import { requestContext, type Variables } from "@ctx/request-context/hono";
+ * import { requestContext } from "@ctx/request-context/hono";
  *
  * const log = getLogger("app");
- * const app = new Hono<{ Variables: Variables }>();
+ * const app = new Hono(); // c.get("requestId") is a string, as with hono/request-id
  * app.use(requestContext());
  * app.get("/", (c) => {
  *   log.info("hello"); // carries the request's request_id
@@ -19,24 +19,65 @@
  * @module
  */
 
-import type { RequestContextOptions } from "../src/options.ts";
+import "./_hono_variables.ts";
+import type { AccessLog, RequestContextOptions } from "../src/options.ts";
 import { handleRequest, resolveOptions } from "../src/_http.ts";
 
-export type { RequestContextOptions };
+export type { AccessLog, RequestContextOptions };
 
-/** The variables this middleware sets: `c.get("requestId")`, the same key as `hono/request-id`. */
-export type Variables = {
+/**
+ * The variables this middleware sets: `c.get("requestId")`, the same key and the
+ * same name as `hono/request-id`'s `RequestIdVariables`.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { requestContext, type RequestIdVariables } from "@ctx/request-context/hono";
+ *
+ * const app = new Hono<{ Variables: RequestIdVariables }>();
+ * app.use(requestContext());
+ * app.get("/", (c) => c.text(c.get("requestId")));
+ * ```
+ */
+export type RequestIdVariables = {
   /** The request's id, as sent in the response's `X-Request-ID`. */
   requestId: string;
 };
+
+/**
+ * The same as {@linkcode RequestIdVariables}, under its earlier name.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import type { Variables } from "@ctx/request-context/hono";
+ *
+ * const app = new Hono<{ Variables: Variables }>();
+ * ```
+ */
+export type Variables = RequestIdVariables;
 
 /**
  * The part of Hono's `Context` the middleware uses. Written out here, rather than
  * imported, so that the module's public types stand alone; any Hono `Context` fits.
  */
 export interface HonoContextLike {
-  /** The raw request. */
-  readonly req: { readonly raw: Request };
+  /**
+   * The request: the raw one, its headers by name and its path (for a `generator` or
+   * `skip`), and what Hono matched (for the finish line's `route`).
+   */
+  readonly req: {
+    /** The raw request. */
+    readonly raw: Request;
+    /** A header of the request, by name. */
+    header(name: string): string | undefined;
+    /** The request's path, as Hono routes it. */
+    readonly path: string;
+    /** The index, in `matchedRoutes`, of the handler running now (after `next()`: the one that answered). */
+    readonly routeIndex?: number;
+    /** The routes that matched the request, middleware included, in order. */
+    readonly matchedRoutes?: readonly { path: string; method: string; handler: unknown }[];
+  };
   /** The response so far. */
   res: Response;
   /** Whether a response was set: a handler that returned none leaves it `false`. */
@@ -51,7 +92,8 @@ export interface HonoContextLike {
 
 /**
  * The middleware {@linkcode requestContext} returns: a Hono `MiddlewareHandler`.
- * Declare `new Hono<{ Variables: Variables }>()` to have `c.get("requestId")` typed.
+ * `c.get("requestId")` is typed as a `string` on a plain `new Hono()` when "hono"
+ * is npm's hono; otherwise declare `new Hono<{ Variables: RequestIdVariables }>()`.
  */
 export type RequestContextMiddleware = (
   c: HonoContextLike,
@@ -61,9 +103,12 @@ export type RequestContextMiddleware = (
 /**
  * Hono middleware: takes a safe incoming `X-Request-ID` or generates one, sets
  * `c.get("requestId")`, runs the rest of the app in the request's context, writes
- * the start and finish lines, logs an uncaught error once with its stack (the
+ * the start and finish lines (the finish line carries the matched `route`, such as
+ * `/runs/:id`; see `accessLog`, `skip` and `accessLevel`), logs an uncaught error once with its stack (the
  * app's `onError` still shapes the answer), and sets `X-Request-ID` on every
- * response, 404s and errors included.
+ * response, 404s and errors included. A drop-in for `requestId()` of
+ * `hono/request-id`: it takes `limitLength` (default 255), `headerName` (`""`:
+ * no id read, no header set) and `generator(c)`, which receives the `Context`.
  *
  * @example
  * ```ts
@@ -71,29 +116,81 @@ export type RequestContextMiddleware = (
  * import { requestContext } from "@ctx/request-context/hono";
  *
  * const app = new Hono();
- * app.use(requestContext({ logger: "access" }));
+ * app.use(requestContext({ logger: "access", generator: (c) => `${c.req.raw.method}-${Date.now()}` }));
  * app.get("/boom", () => {
  *   throw new Error("boom"); // logged with its stack; the answer carries X-Request-ID
  * });
  * ```
+ *
+ * @example One line per request; health checks only when they fail
+ * ```ts
+ * import { Hono } from "hono";
+ * import { requestContext } from "@ctx/request-context/hono";
+ *
+ * const app = new Hono();
+ * app.use(requestContext({ accessLog: "finish", skip: (c) => c.req.path === "/health" }));
+ * ```
  */
 export function requestContext(
-  options?: RequestContextOptions,
+  options?:
+    | RequestContextOptions<HonoContextLike>
+    | Omit<RequestContextOptions, "generator" | "skip">,
 ): RequestContextMiddleware {
   const o = resolveOptions(options);
   return async (c, next) => {
-    const response = await handleRequest(c.req.raw, o, async (requestId, reportError) => {
-      c.set("requestId", requestId);
-      await next();
-      if (c.error !== undefined) reportError(c.error);
-      const res: unknown = c.finalized === false ? undefined : c.res;
-      if (!(res instanceof Response)) {
-        // The handler returned no Response (or something else): drop what Hono holds, so
-        // the shared path's logged 500 replaces it whole instead of Hono failing later.
-        (c as { res: unknown }).res = undefined;
-      }
-      return res as Response;
-    }, () => c.executionCtx);
-    if (response !== c.res) c.res = response;
+    const response = await handleRequest(
+      c.req.raw,
+      o,
+      async (requestId, reportError, nested, state) => {
+        c.set("requestId", requestId);
+        try {
+          await next();
+        } catch (error) {
+          // The app's onError threw: c.error is what it was handling. Both are logged.
+          if (c.error !== undefined && c.error !== error) {
+            reportError(c.error);
+            reportError(error, "Error handler failed");
+          }
+          throw error;
+        }
+        // After next(), Hono's routeIndex is the handler that answered: its route pattern.
+        state.route = routeOf(c) ?? state.route;
+        if (c.error !== undefined) reportError(c.error);
+        const res: unknown = c.finalized === false ? undefined : c.res;
+        if (!(res instanceof Response) && !nested) {
+          // The handler returned no Response (or something else): drop what Hono holds, so
+          // the shared path's logged 500 replaces it whole instead of Hono failing later.
+          (c as { res: unknown }).res = undefined;
+        }
+        return res as Response;
+      },
+      () => c.executionCtx,
+      c,
+    );
+    if (response instanceof Response && response !== c.res) c.res = response;
   };
+}
+
+/**
+ * The route pattern of the handler that answered (`/runs/:id`), read after `next()`:
+ * Hono leaves `routeIndex` at the last route it ran. When that is a middleware of
+ * `use()` (no handler matched: a 404), there is no route.
+ */
+function routeOf(c: HonoContextLike): string | undefined {
+  try {
+    const req = c.req;
+    const index = req.routeIndex;
+    if (typeof index !== "number") return undefined;
+    const route = req.matchedRoutes?.[index];
+    if (route === undefined || typeof route.path !== "string") return undefined;
+    // A sub-app's route (`app.route()`) is wrapped; Hono keeps the original handler here.
+    const wrapped = route.handler as { __COMPOSED_HANDLER?: unknown } | undefined;
+    const handler = wrapped?.__COMPOSED_HANDLER ?? wrapped;
+    if (route.method === "ALL" && typeof handler === "function" && handler.length >= 2) {
+      return undefined;
+    }
+    return route.path;
+  } catch {
+    return undefined;
+  }
 }

@@ -9,11 +9,17 @@ import type { LogLevel } from "./levels.ts";
 import { mergedFields, type Scope } from "./_storage.ts";
 import type { SpanIds } from "./_trace.ts";
 import {
+  type Budget,
+  CUT_MARK,
   describeThrown,
+  escapeUnsafe,
+  fittingPrefix,
   isRedacted,
+  jsonCut,
+  jsonString,
   REDACTED,
   type SafeOptions,
-  stringifySafe,
+  writeJson,
 } from "./_serialize.ts";
 import { formatPrettyEntry } from "./_pretty.ts";
 
@@ -52,21 +58,23 @@ export interface FormatConfig {
  * key, `scope:` in `instrumentation_scope`, `resource:` in `resource`, else an
  * attribute under that name). Fields not listed keep their name everywhere.
  */
-const FIELDS: Readonly<Record<string, { ecs: string; otel: string }>> = {
-  timestamp: { ecs: "@timestamp", otel: "top:timestamp" },
-  level: { ecs: "log.level", otel: "top:severity_text" },
-  logger: { ecs: "log.logger", otel: "scope:name" },
-  message: { ecs: "message", otel: "top:body" },
-  request_id: { ecs: "http.request.id", otel: "request_id" },
-  trace_id: { ecs: "trace.id", otel: "top:trace_id" },
-  span_id: { ecs: "span.id", otel: "top:span_id" },
-  trace_flags: { ecs: "trace_flags", otel: "top:flags" },
-  service: { ecs: "service.name", otel: "resource:service.name" },
-  version: { ecs: "service.version", otel: "resource:service.version" },
-  environment: { ecs: "service.environment", otel: "resource:deployment.environment.name" },
-  user_id: { ecs: "user.id", otel: "user.id" },
-  user_email: { ecs: "user.email", otel: "user.email" },
-};
+// A Map, not an object literal: a field named like an `Object.prototype` member (`toString`,
+// `constructor`, `__proto__`) must find no row.
+const FIELDS: ReadonlyMap<string, { ecs: string; otel: string }> = new Map([
+  ["timestamp", { ecs: "@timestamp", otel: "top:timestamp" }],
+  ["level", { ecs: "log.level", otel: "top:severity_text" }],
+  ["logger", { ecs: "log.logger", otel: "scope:name" }],
+  ["message", { ecs: "message", otel: "top:body" }],
+  ["request_id", { ecs: "http.request.id", otel: "request_id" }],
+  ["trace_id", { ecs: "trace.id", otel: "top:trace_id" }],
+  ["span_id", { ecs: "span.id", otel: "top:span_id" }],
+  ["trace_flags", { ecs: "trace_flags", otel: "top:flags" }],
+  ["service", { ecs: "service.name", otel: "resource:service.name" }],
+  ["version", { ecs: "service.version", otel: "resource:service.version" }],
+  ["environment", { ecs: "service.environment", otel: "resource:deployment.environment.name" }],
+  ["user_id", { ecs: "user.id", otel: "user.id" }],
+  ["user_email", { ecs: "user.email", otel: "user.email" }],
+]);
 
 const CORE = ["timestamp", "level", "logger", "message", "request_id"] as const;
 const ECS_VERSION = "8.11.0";
@@ -82,7 +90,7 @@ export const SEVERITY_NUMBER: Readonly<Record<LogLevel, number>> = {
 
 /** A field's output name under a preset, and whether it goes to the top of an OTel line. */
 function outName(preset: Preset, field: string): { name: string; top: boolean } {
-  const row = FIELDS[field];
+  const row = FIELDS.get(field);
   if (preset === "default" || row === undefined) return { name: field, top: false };
   if (preset === "ecs") return { name: row.ecs, top: false };
   const place = row.otel;
@@ -98,47 +106,101 @@ function outName(preset: Preset, field: string): { name: string; top: boolean } 
 /** Where the core writes its own field under a preset: the table's name, without its place. */
 function coreName(preset: Preset, field: (typeof CORE)[number]): string {
   if (preset !== "otel") return outName(preset, field).name;
-  const place = FIELDS[field].otel;
+  const place = FIELDS.get(field)!.otel;
   return place.slice(place.indexOf(":") + 1);
 }
 
+/** The key that marks a cut line: the module's alone, a field of that name is renamed. */
+const TRUNCATED = "truncated";
+
+/**
+ * Key names in use, and the names they make objects of: `log.level` makes `log` one, to
+ * Elasticsearch and every reader that expands dotted names. A name may not be both.
+ */
+interface Names {
+  readonly names: ReadonlySet<string>;
+  /** Every dotted prefix of a name (`http`, `http.request` of `http.request.id`). */
+  readonly parents: ReadonlySet<string>;
+}
+
+function names(list: Iterable<string>): Names {
+  const set = new Set(list);
+  const parents = new Set<string>();
+  for (const name of set) addParents(name, parents);
+  return { names: set, parents };
+}
+
+function addParents(name: string, parents: Set<string>): void {
+  for (let i = name.indexOf("."); i > 0; i = name.indexOf(".", i + 1)) {
+    parents.add(name.slice(0, i));
+  }
+}
+
 /** Key names fields may not take, because the line's own keys have them. */
-function reservedNames(preset: Preset): Set<string> {
-  if (preset === "otel") return new Set(["request_id"]);
-  return new Set(CORE.map((k) => outName(preset, k).name));
+function reservedNames(preset: Preset): Names {
+  if (preset === "otel") return names(["request_id", TRUNCATED]);
+  return names([...CORE.map((k) => outName(preset, k).name), TRUNCATED]);
 }
 
 /**
  * Key names in use so far in a line: a shared base plus the call's own, in a list while
- * they are few (no hashing, no Set per line), in a Set once they are many.
+ * they are few (no hashing, no Set per line), in a Set once they are many. A name is taken
+ * when it is in use, when it is the parent of one in use (`log` beside `log.level`), or when
+ * one in use is its parent (`service.name` beside `service`); it is then renamed `extra_…`.
  */
 class Taken {
   #few: string[] | undefined;
   #many: Set<string> | undefined;
-  constructor(readonly base: ReadonlySet<string>) {}
+  /** The dotted prefixes of the call's own names; most lines have none. */
+  #parents: Set<string> | undefined;
+  constructor(readonly base: Names) {}
   #has(name: string): boolean {
-    if (this.base.has(name)) return true;
+    if (this.base.names.has(name)) return true;
     if (this.#many !== undefined) return this.#many.has(name);
     return this.#few !== undefined && this.#few.includes(name);
   }
+  /** `dot`: the index of the first `.` in `name`, or -1. */
+  #taken(name: string, dot: number): boolean {
+    if (this.#has(name)) return true;
+    // Most lines have no dotted name at all (the default preset): no lookup then.
+    if (
+      (this.base.parents.size > 0 || this.#parents !== undefined) &&
+      (this.base.parents.has(name) || this.#parents?.has(name))
+    ) return true;
+    for (let i = dot; i > 0; i = name.indexOf(".", i + 1)) {
+      if (this.#has(name.slice(0, i))) return true;
+    }
+    return false;
+  }
   claim(name: string): string {
-    while (this.#has(name)) name = `extra_${name}`;
+    let dot = name.indexOf(".");
+    while (this.#taken(name, dot)) {
+      name = `extra_${name}`;
+      if (dot >= 0) dot += 6;
+    }
     if (this.#many !== undefined) this.#many.add(name);
     else if (this.#few === undefined) this.#few = [name];
     else if (this.#few.push(name) > 16) this.#many = new Set(this.#few);
+    if (dot >= 0) addParents(name, this.#parents ??= new Set());
     return name;
   }
-  all(): Set<string> {
-    const all = new Set(this.base);
+  all(): Names {
+    const all = new Set(this.base.names);
     for (const n of this.#many ?? this.#few ?? []) all.add(n);
-    return all;
+    const parents = new Set(this.base.parents);
+    for (const n of this.#parents ?? []) parents.add(n);
+    return { names: all, parents };
   }
 }
 
 /** How one field becomes text, in JSON or logfmt. */
 interface Encoding {
-  /** The value as text, or `undefined` to leave the field out. */
-  value(value: unknown, safe: SafeOptions, path: string | undefined): string | undefined;
+  /** The text of a string, whole. */
+  string(s: string): string;
+  /** The text of the string `s` cut to at most `max` characters, ending in the cut mark. */
+  cut(s: string, max: number): string;
+  /** The text of a value's JSON text (already escaped for a JSON line). */
+  fromJson(json: string): string;
   /** The key as this encoding can write it. */
   key(name: string): string;
   /** `,"key":value` or ` key=value`. */
@@ -146,27 +208,47 @@ interface Encoding {
 }
 
 const JSON_ENCODING: Encoding = {
-  value(value, safe, path) {
-    if (typeof value === "string") return jsonString(value);
-    const text = stringifySafe(value, safe, path);
-    return text === undefined || typeof value === "number" || typeof value === "boolean"
-      ? text
-      : escapeUnsafe(text);
-  },
+  string: jsonString,
+  cut: jsonCut,
+  fromJson: (json) => json,
   key: (name) => name,
   pair: (name, text) => `,${keyText(name)}:${text}`,
 };
 
-/** The JSON text of a string, escaped for a line (see `JSON_UNSAFE`). */
-function jsonString(s: string): string {
-  // Most strings of a line (methods, paths, ids, names) are short printable ASCII without `"`
-  // or `\`: one scan proves it, and they need only the quotes.
-  if (s.length <= 64 && PLAIN.test(s)) return `"${s}"`;
-  return escapeUnsafe(JSON.stringify(s));
+/**
+ * A value's text, or `undefined` to leave the field out. Its work is bounded by `limit`: a
+ * longer value is cut when `cut` is set (to at most `limit` characters, ending in the cut mark),
+ * else its text is returned longer than `limit` (and unfinished) to say it does not fit.
+ */
+function valueText(
+  enc: Encoding,
+  value: unknown,
+  safe: SafeOptions,
+  path: string | undefined,
+  limit: number,
+  budget: Budget,
+  cut: boolean,
+): string | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : `"${value}"`;
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "string") {
+    // A string longer than the limit cannot fit: it is cut before it is escaped.
+    if (value.length > limit) {
+      // Unfinished, it only says so by its length: never written.
+      return cut ? enc.cut(value, limit) : value.slice(0, limit + 1);
+    }
+    const text = enc.string(value);
+    return text.length <= limit || !cut ? text : enc.cut(value, limit);
+  }
+  const json = writeJson(value, safe, path, limit, budget);
+  if (json === undefined) return undefined;
+  if (json.length > limit) {
+    // A value cut for length is written as the string of its JSON text, cut.
+    return cut ? enc.cut(json.slice(0, limit), limit) : json;
+  }
+  const text = enc.fromJson(json);
+  return text.length <= limit || !cut ? text : enc.cut(json, limit);
 }
-
-/** Printable ASCII but `"` and `\`: a string of these is its own JSON text between quotes. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** Keys and logger names recur from line to line: their JSON text is kept, for short ones and up to a bound. */
 const keyTexts = new Map<string, string>();
@@ -189,84 +271,85 @@ function keyText(name: string): string {
 const LOGFMT_BARE = /^[^\s"=\\\x00-\x1f\x7f-\x9f\ud800-\udfff]+$/;
 const LOGFMT_ESCAPE =
   // deno-lint-ignore no-control-regex
-  /["\\\x00-\x1f\x7f-\x9f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-/** Characters `JSON.stringify` leaves raw that must not reach a line raw (see above). */
-const JSON_UNSAFE = /[\x7f-\x9f\u2028\u2029]/;
-const JSON_UNSAFE_ALL = /[\x7f-\x9f\u2028\u2029]/g;
+  /["\\\x00-\x1f\x7f-\x9f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const LOGFMT_KEY_INVALID = /[^A-Za-z0-9_.@/-]/g;
 
-function logfmtEscape(ch: string): string {
-  switch (ch) {
-    case '"':
-      return '\\"';
-    case "\\":
-      return "\\\\";
-    case "\n":
-      return "\\n";
-    case "\r":
-      return "\\r";
-    case "\t":
-      return "\\t";
+/** The escape of a character code in a quoted logfmt value, or `undefined` when it stays. */
+function logfmtEscape(c: number, next: number, prev: number): string | undefined {
+  if (c === 0x22) return '\\"';
+  if (c === 0x5c) return "\\\\";
+  if (c === 0x0a) return "\\n";
+  if (c === 0x0d) return "\\r";
+  if (c === 0x09) return "\\t";
+  const lone = (c >= 0xd800 && c <= 0xdbff && !(next >= 0xdc00 && next <= 0xdfff)) ||
+    (c >= 0xdc00 && c <= 0xdfff && !(prev >= 0xd800 && prev <= 0xdbff));
+  if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || lone) {
+    return `\\u${c.toString(16).padStart(4, "0")}`;
   }
-  return unicodeEscape(ch);
+  return undefined;
 }
 
 /**
- * JSON text with the characters `JSON.stringify` leaves raw escaped. Every string piece of a
- * JSON line (keys, values, message, logger, id) goes through it, so the line as a whole never
- * needs a second scan.
+ * A logfmt value: bare when it can be, else quoted with escapes; never a raw newline. The
+ * escapes are made in one loop whose pieces are joined once, not by a callback per character.
  */
-function escapeUnsafe(text: string): string {
-  return JSON_UNSAFE.test(text) ? text.replace(JSON_UNSAFE_ALL, unicodeEscape) : text;
-}
-
-function unicodeEscape(ch: string): string {
-  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
-}
-
-/** A logfmt value: bare when it can be, else quoted with escapes; never a raw newline. */
 export function logfmtString(s: string): string {
-  return s !== "" && LOGFMT_BARE.test(s) ? s : `"${s.replace(LOGFMT_ESCAPE, logfmtEscape)}"`;
+  if (s !== "" && LOGFMT_BARE.test(s)) return s;
+  if (!LOGFMT_ESCAPE.test(s)) return `"${s}"`;
+  const parts = ['"'];
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) continue;
+    const escaped = logfmtEscape(c, s.charCodeAt(i + 1), i > 0 ? s.charCodeAt(i - 1) : 0);
+    if (escaped === undefined) continue;
+    if (i > from) parts.push(s.slice(from, i));
+    parts.push(escaped);
+    from = i + 1;
+  }
+  parts.push(s.slice(from), '"');
+  return parts.join("");
 }
 
 const LOGFMT_ENCODING: Encoding = {
-  value(value, safe, path) {
-    if (typeof value === "string") return logfmtString(value);
-    const text = stringifySafe(value, safe, path);
-    if (text === undefined) return undefined;
-    return typeof value === "number" || typeof value === "boolean" ? text : logfmtString(text);
-  },
+  string: logfmtString,
+  cut: (s, max) =>
+    logfmtString(
+      `${s.slice(0, fittingPrefix(s, Math.max(0, max - 2 - CUT_MARK.length)))}${CUT_MARK}`,
+    ),
+  fromJson: logfmtString,
   key: (name) => name.replace(LOGFMT_KEY_INVALID, "_") || "_",
   pair: (name, text) => ` ${name}=${text}`,
 };
 
-/** A value cut to `cap` characters of its text, as a JSON string ending in a marker. */
-function capped(enc: Encoding, cap: number): Encoding {
-  return {
-    value(value, safe, path) {
-      const text = enc.value(value, safe, path);
-      if (text === undefined || text.length <= cap) return text;
-      return enc.value(`${text.slice(0, cap)}…[truncated]`, safe, undefined);
-    },
-    key: enc.key,
-    pair: enc.pair,
-  };
-}
-
 /** Fields rendered for one line: the pairs, and (OTel) the pairs that go to the top. */
-interface Rendered {
+interface Rendered extends Budget {
   pairs: string;
   top: string;
-  /** When set (an oversize line), the characters fields may still take; a field that does not fit is left out. */
-  left?: number;
+  /** The characters fields may still take. */
+  left: number;
+  /**
+   * Set for an oversize line: every value is cut to this, and a field that does not fit is left
+   * out. Unset: a field that does not fit sets `over`, and the line is built again with values cut.
+   */
+  cap: number | undefined;
+  over: boolean;
 }
 
-/** Adds one rendered pair to `list`, unless the line's budget is spent. */
+/** The smallest pair: `,"k":1`; with fewer characters left no field fits. */
+const MIN_PAIR = 6;
+
+function rendered(left: number, cap: number | undefined): Rendered {
+  return { pairs: "", top: "", left, cap, over: false, nodes: left };
+}
+
+/** Adds one rendered pair, unless the line's budget is spent. */
 function add(out: Rendered, top: boolean, pair: string): void {
-  if (out.left !== undefined) {
-    if (pair.length > out.left) return;
-    out.left -= pair.length;
+  if (pair.length > out.left) {
+    if (out.cap === undefined) out.over = true;
+    return;
   }
+  out.left -= pair.length;
   if (top) out.top += pair;
   else out.pairs += pair;
 }
@@ -285,17 +368,34 @@ function renderFields(
   try {
     keys = Object.keys(fields);
   } catch (e) {
-    const text = enc.value(`[Unserializable: ${describeThrown(e)}]`, safe, undefined)!;
+    const text = enc.string(`[Unserializable: ${describeThrown(e)}]`);
     add(out, false, enc.pair(taken.claim("unserializable_fields"), text));
     return;
   }
   const paths = safe.redactPaths !== undefined;
+  const cap = out.cap;
   const n = Math.min(keys.length, safe.maxKeys);
   for (let i = 0; i < n; i++) {
-    const key = keys[i];
+    if (out.over || out.left < MIN_PAIR) return;
+    let key = keys[i];
+    // A key longer than the line cannot fit: cut (for an oversize line), or the line is one.
+    if (key.length > out.left) {
+      if (cap === undefined) return void (out.over = true);
+      key = `${key.slice(0, fittingPrefix(key, Math.min(cap, out.left) >> 1))}${CUT_MARK}`;
+    }
+    let name = key;
+    let top = false;
+    if (preset !== "default") {
+      const mapped = outName(preset, key);
+      name = mapped.name;
+      top = mapped.top && allowTop;
+    }
+    const limit = cap === undefined
+      ? Math.max(out.left, FIRST_PASS_MIN)
+      : Math.min(cap, out.left - name.length - 4);
     let text: string | undefined;
     if (isRedacted(key, paths ? key : undefined, safe)) {
-      text = enc.value(REDACTED, safe, undefined);
+      text = enc.string(REDACTED);
     } else {
       let value: unknown;
       try {
@@ -303,34 +403,32 @@ function renderFields(
       } catch (e) {
         value = `[Getter threw: ${describeThrown(e)}]`;
       }
-      text = enc.value(value, safe, paths ? key : undefined);
+      text = valueText(enc, value, safe, paths ? key : undefined, limit, out, cap !== undefined);
     }
     if (text === undefined) continue;
-    let name = key;
-    if (preset !== "default") {
-      const mapped = outName(preset, key);
-      name = mapped.name;
-      if (mapped.top && allowTop) {
-        add(out, true, JSON_ENCODING.pair(name, text));
-        continue;
-      }
-    }
-    add(out, false, enc.pair(taken.claim(enc.key(name)), text));
+    if (text.length > limit && cap === undefined) return void (out.over = true);
+    if (top) add(out, true, JSON_ENCODING.pair(name, text));
+    else add(out, false, enc.pair(taken.claim(enc.key(name)), text));
   }
   if (keys.length > n) {
-    const more = enc.value(`${keys.length - n} more keys`, safe, undefined)!;
+    const more = enc.string(`${keys.length - n} more keys`);
     add(out, false, enc.pair(taken.claim(enc.key("[truncated]")), more));
   }
 }
+
+/** A value in a line that fits may take what is left; at least this, to know it does not fit. */
+const FIRST_PASS_MIN = 64;
 
 /** A scope's context fields, rendered once per scope, change and configuration. */
 interface ContextCache {
   pairs: string;
   top: string;
-  taken: ReadonlySet<string>;
+  taken: Names;
+  /** The fields alone do not fit in a line: every line of the scope is built with values cut. */
+  over: boolean;
 }
 
-function contextFor(entry: Entry, cfg: FormatConfig, base: ReadonlySet<string>): ContextCache {
+function contextFor(entry: Entry, cfg: FormatConfig, base: Names): ContextCache {
   if (entry.span !== undefined) return spanContextFor(entry, entry.span, cfg, base);
   const scope = entry.scope;
   if (scope === undefined) return prepare(cfg).empty;
@@ -347,11 +445,11 @@ function contextFor(entry: Entry, cfg: FormatConfig, base: ReadonlySet<string>):
 function renderContext(
   fields: Record<string, unknown> | undefined,
   cfg: FormatConfig,
-  base: ReadonlySet<string>,
+  base: Names,
 ): ContextCache {
   const enc = cfg.format === "json" ? JSON_ENCODING : LOGFMT_ENCODING;
   const taken = new Taken(base);
-  const out: Rendered = { pairs: "", top: "" };
+  const out = rendered(cfg.maxLineLength, undefined);
   renderFields(
     fields,
     cfg.format === "json" ? cfg.preset : "default",
@@ -361,7 +459,8 @@ function renderContext(
     out,
     true,
   );
-  return { pairs: out.pairs, top: out.top, taken: taken.all() };
+  if (out.over) return { pairs: "", top: "", taken: base, over: true };
+  return { pairs: out.pairs, top: out.top, taken: taken.all(), over: false };
 }
 
 /** The context fields of a line: the scope's, with an active OpenTelemetry span's ids in place. */
@@ -390,7 +489,7 @@ function spanContextFor(
   entry: Entry,
   span: SpanIds,
   cfg: FormatConfig,
-  base: ReadonlySet<string>,
+  base: Names,
 ): ContextCache {
   const scope = entry.scope;
   if (scope !== undefined) {
@@ -407,7 +506,7 @@ function spanContextFor(
 
 /** Per-configuration constants: reserved names and the rendered service fields. */
 interface Prepared {
-  reserved: ReadonlySet<string>;
+  reserved: Names;
   service: string;
   /** The context of a line outside any scope. */
   empty: ContextCache;
@@ -430,13 +529,13 @@ function prepare(cfg: FormatConfig): Prepared {
   const enc = cfg.format === "json" ? JSON_ENCODING : LOGFMT_ENCODING;
   const reserved = reservedNames(preset);
   const taken = new Taken(reserved);
-  const out: Rendered = { pairs: "", top: "" };
+  const out = rendered(cfg.maxLineLength, undefined);
   if (preset === "ecs") out.pairs += enc.pair(taken.claim("ecs.version"), `"${ECS_VERSION}"`);
   renderFields(cfg.service, preset, cfg.safe, enc, taken, out, false);
   let service = out.pairs;
   if (preset === "otel") service = service === "" ? "" : `,"resource":{${service.slice(1)}}`;
   const base = preset === "otel" ? reserved : taken.all();
-  p = { reserved: base, service, empty: { pairs: "", top: "", taken: base } };
+  p = { reserved: base, service, empty: { pairs: "", top: "", taken: base, over: false } };
   prepared.set(cfg, p);
   lastConfig = cfg;
   lastPrepared = p;
@@ -456,51 +555,82 @@ function isoTime(ms: number): string {
 }
 
 /**
- * Formats one entry as one line. Never throws for any field value. A line longer
- * than `maxLineLength` is built again with every value cut and, if that is still
- * too long, without the fields that do not fit; either way it says `truncated`.
+ * Formats one entry as one line, of at most `maxLineLength` characters. Never throws for any
+ * field value. The line is built once while it fits; a line that does not is built again with
+ * every value cut to an eighth of the cap and without the fields that still do not fit, and
+ * says `truncated`. Either way a value is walked no further than it can fit, so the work of a
+ * call is bounded by the limits, not by the size of its values.
  */
 export function formatEntry(entry: Entry, cfg: FormatConfig): string {
   if (cfg.format === "pretty") return formatPrettyEntry(entry, cfg, contextFields(entry));
-  const line = build(entry, cfg, undefined);
-  if (line.length <= cfg.maxLineLength) return line;
-  return build(entry, cfg, Math.max(64, Math.floor(cfg.maxLineLength / 8)));
+  const max = cfg.maxLineLength;
+  if (entry.message.length + entry.logger.length <= max) {
+    const line = build(entry, cfg);
+    if (line !== undefined && line.length <= max) return line;
+  }
+  return buildCut(entry, cfg, Math.max(64, Math.floor(max / 8)));
 }
 
-function build(entry: Entry, cfg: FormatConfig, cap: number | undefined): string {
+/** The line with every field whole, or `undefined` when it does not fit. */
+function build(entry: Entry, cfg: FormatConfig): string | undefined {
   const p = prepare(cfg);
   const json = cfg.format === "json";
   const preset = json ? cfg.preset : "default";
-  let enc = json ? JSON_ENCODING : LOGFMT_ENCODING;
-  let message = entry.message;
-  let logger = entry.logger;
-  let ctx: ContextCache;
-  let taken: Taken;
-  let own: Rendered;
-  let marker = "";
-  if (cap === undefined) {
-    ctx = contextFor(entry, cfg, p.reserved);
-    taken = new Taken(ctx.taken);
-    own = { pairs: "", top: "" };
-  } else {
-    // The slow path for an oversize line: every value cut to `cap`, nothing cached, and
-    // fields taken in order while they fit in what the core keys leave of the line.
-    enc = capped(enc, cap);
-    if (message.length > cap) message = `${message.slice(0, cap)}…[truncated]`;
-    if (logger.length > cap) logger = `${logger.slice(0, cap)}…[truncated]`;
-    taken = new Taken(p.reserved);
-    marker = enc.pair(taken.claim("truncated"), "true");
-    const bare = assemble(entry, cfg, p, message, logger, "", marker).length;
-    own = { pairs: "", top: "", left: cfg.maxLineLength - bare };
-    renderFields(contextFields(entry), preset, cfg.safe, enc, taken, own, true);
-    ctx = { pairs: own.pairs, top: own.top, taken: p.reserved };
-    own.pairs = "";
-  }
+  const enc = json ? JSON_ENCODING : LOGFMT_ENCODING;
+  const ctx = contextFor(entry, cfg, p.reserved);
+  if (ctx.over) return undefined;
+  const taken = new Taken(ctx.taken);
+  const message = enc.string(entry.message);
+  const logger = json ? keyText(entry.logger) : logfmtString(entry.logger);
+  const used = ctx.pairs.length + ctx.top.length + p.service.length + message.length +
+    logger.length;
+  const own = rendered(cfg.maxLineLength - used, undefined);
   renderFields(entry.bound, preset, cfg.safe, enc, taken, own, false);
   renderFields(entry.extra, preset, cfg.safe, enc, taken, own, false);
-  const fields = ctx.pairs + own.pairs + marker;
-  // Every piece is escaped already (`escapeUnsafe`), so the budget of a cut line held.
-  return assemble(entry, cfg, p, message, logger, ctx.top, fields);
+  if (own.over) return undefined;
+  return assemble(entry, cfg, p, message, logger, ctx.top, ctx.pairs + own.pairs);
+}
+
+/**
+ * An oversize line: every value cut to `cap`, nothing cached, and fields taken in order while
+ * they fit in what the core keys leave of the line. The message and the logger name are cut
+ * too, to their share and then to what the line has room for, so the cap is exact.
+ */
+function buildCut(entry: Entry, cfg: FormatConfig, cap: number): string {
+  const p = prepare(cfg);
+  const json = cfg.format === "json";
+  const preset = json ? cfg.preset : "default";
+  const enc = json ? JSON_ENCODING : LOGFMT_ENCODING;
+  const max = cfg.maxLineLength;
+  const taken = new Taken(p.reserved);
+  const marker = enc.pair(TRUNCATED, "true");
+  let message = coreText(enc, entry.message, cap);
+  let logger = coreText(enc, entry.logger, cap);
+  let bare = assemble(entry, cfg, p, message, logger, "", marker).length;
+  if (bare > max) {
+    message = enc.cut(entry.message, message.length - (bare - max));
+    bare = assemble(entry, cfg, p, message, logger, "", marker).length;
+  }
+  if (bare > max) {
+    logger = enc.cut(entry.logger, logger.length - (bare - max));
+    bare = assemble(entry, cfg, p, message, logger, "", marker).length;
+  }
+  const own = rendered(max - bare, cap);
+  renderFields(contextFields(entry), preset, cfg.safe, enc, taken, own, true);
+  const ctxPairs = own.pairs;
+  own.pairs = "";
+  renderFields(entry.bound, preset, cfg.safe, enc, taken, own, false);
+  renderFields(entry.extra, preset, cfg.safe, enc, taken, own, false);
+  return assemble(entry, cfg, p, message, logger, own.top, ctxPairs + own.pairs + marker);
+}
+
+/** The text of the message or logger name, whole if it takes at most `max` characters, else cut. */
+function coreText(enc: Encoding, s: string, max: number): string {
+  if (s.length <= max) {
+    const text = enc.string(s);
+    if (text.length <= max) return text;
+  }
+  return enc.cut(s, max);
 }
 
 let lastId = "";
@@ -515,7 +645,7 @@ function requestIdText(id: string): string {
   return lastIdText;
 }
 
-/** The line itself: the core keys, the service, the rendered fields. */
+/** The line itself: the core keys, the service, the rendered fields; `message` and `logger` are texts already. */
 function assemble(
   entry: Entry,
   cfg: FormatConfig,
@@ -527,25 +657,85 @@ function assemble(
 ): string {
   const time = isoTime(entry.time);
   if (cfg.format !== "json") {
-    return `${time} level=${entry.level} logger=${logfmtString(logger)} message=${
-      logfmtString(message)
-    } request_id=${logfmtString(entry.requestId)}${p.service}${fields}`;
+    return `${time} level=${entry.level} logger=${logger} message=${message} request_id=${
+      logfmtString(entry.requestId)
+    }${p.service}${fields}`;
   }
   const rid = requestIdText(entry.requestId);
   if (cfg.preset === "otel") {
     const k = OTEL_KEYS;
     return `{${k[0]}"${time}",${k[1]}"${entry.level}","severity_number":${
       SEVERITY_NUMBER[entry.level]
-    },${k[3]}${jsonString(message)}${top},"instrumentation_scope":{${k[2]}${
-      keyText(logger)
-    }}${p.service},"attributes":{${k[4]}${rid}${fields}}}`;
+    },${k[3]}${message}${top},"instrumentation_scope":{${
+      k[2]
+    }${logger}}${p.service},"attributes":{${k[4]}${rid}${fields}}}`;
   }
   const k = cfg.preset === "ecs" ? ECS_KEYS : DEFAULT_KEYS;
-  return `{${k[0]}"${time}",${k[1]}"${entry.level}",${k[2]}${keyText(logger)},${k[3]}${
-    jsonString(message)
-  },${k[4]}${rid}${p.service}${fields}}`;
+  return `{${k[0]}"${time}",${k[1]}"${entry.level}",${k[2]}${logger},${k[3]}${message},${
+    k[4]
+  }${rid}${p.service}${fields}}`;
 }
 
-const DEFAULT_KEYS = CORE.map((key) => `"${coreName("default", key)}":`);
-const ECS_KEYS = CORE.map((key) => `"${coreName("ecs", key)}":`);
-const OTEL_KEYS = CORE.map((key) => `"${coreName("otel", key)}":`);
+/** Text of an unknown value for the fallback line: never throws. */
+function plainText(value: unknown): string {
+  try {
+    return typeof value === "string" ? value : String(value);
+  } catch {
+    return "[unprintable]";
+  }
+}
+
+/**
+ * The line written when building the real one threw (which no input is known to cause: this is
+ * defence in depth): the core keys under the preset's names and `logging_error`, built by the
+ * simplest means, each text cut so that the line fits the cap. Never throws.
+ */
+export function fallbackLine(
+  parts: { time: number; level: unknown; logger: unknown; message: unknown; requestId: string },
+  cfg: FormatConfig,
+  failure: string,
+): string {
+  let time = "1970-01-01T00:00:00.000Z";
+  try {
+    time = new Date(parts.time).toISOString();
+  } catch { /* an invalid time: the epoch says it */ }
+  const share = Math.max(16, Math.floor(cfg.maxLineLength / 8));
+  const cut = (v: unknown) => {
+    const s = plainText(v);
+    return s.length > share ? `${s.slice(0, share)}…[truncated]` : s;
+  };
+  const level = cut(parts.level);
+  const logger = cut(parts.logger);
+  const message = cut(parts.message);
+  const rid = cut(parts.requestId);
+  const error = cut(failure);
+  try {
+    if (cfg.format !== "json") {
+      return `${time} level=${logfmtString(level)} logger=${logfmtString(logger)} message=${
+        logfmtString(message)
+      } request_id=${logfmtString(rid)} logging_error=${logfmtString(error)}`;
+    }
+    const k = cfg.preset === "otel" ? OTEL_NAMES : cfg.preset === "ecs" ? ECS_NAMES : DEFAULT_NAMES;
+    const line: Record<string, unknown> = { [k[0]]: time, [k[1]]: level };
+    if (cfg.preset === "otel") {
+      line[k[3]] = message;
+      line.instrumentation_scope = { [k[2]]: logger };
+      line.attributes = { [k[4]]: rid, logging_error: error };
+    } else {
+      line[k[2]] = logger;
+      line[k[3]] = message;
+      line[k[4]] = rid;
+      line.logging_error = error;
+    }
+    return escapeUnsafe(JSON.stringify(line));
+  } catch {
+    return `{"timestamp":"${time}","level":"ERROR","message":"a log line could not be built"}`;
+  }
+}
+
+const DEFAULT_NAMES = CORE.map((key) => coreName("default", key));
+const ECS_NAMES = CORE.map((key) => coreName("ecs", key));
+const OTEL_NAMES = CORE.map((key) => coreName("otel", key));
+const DEFAULT_KEYS = DEFAULT_NAMES.map((name) => `"${name}":`);
+const ECS_KEYS = ECS_NAMES.map((name) => `"${name}":`);
+const OTEL_KEYS = OTEL_NAMES.map((name) => `"${name}":`);

@@ -2,32 +2,74 @@
 // id intake (request id, trace context, correlation id), context, access lines,
 // error line, response header.
 
-import type { RequestContextOptions } from "./options.ts";
-import { currentGenerator, isSafeId, type RequestIdGenerator, safeGenerate } from "./ids.ts";
-import { getLogger, type Logger } from "./logger.ts";
+import type { AccessLog, RequestContextOptions } from "./options.ts";
+import { currentGenerator, isSafeId, safeGenerate } from "./ids.ts";
+import { getLogger, type Logger, send } from "./logger.ts";
 import { config } from "./config.ts";
-import { rootScope, type Scope, storage } from "./_storage.ts";
+import { LOG_LEVELS, type LogLevel } from "./levels.ts";
+import { describeThrown } from "./_serialize.ts";
+import { endRequest, needsDuration, release, type RequestState, requestState } from "./_signal.ts";
+import {
+  currentScope,
+  type ReportError,
+  rootScope,
+  type RootState,
+  type Scope,
+  storage,
+} from "./_storage.ts";
 import { intakeTrace } from "./_trace.ts";
 
 /** Options with their defaults applied, once per adapter. */
 export interface ResolvedOptions {
+  /** The id header; `""` reads none and sets none. */
   header: string;
   trust: boolean;
   maxLength: number;
-  generator: RequestIdGenerator | undefined;
+  /** The adapter's own generator, called with the request's subject; else the configured one. */
+  generator: ((subject: never) => string) | undefined;
+  /** Which access lines are written; `logRequests` is `accessLog !== "none"`. */
+  accessLog: AccessLog;
   logRequests: boolean;
+  /** The adapter's `skip`, called with the request's subject. */
+  skip: ((subject: never) => boolean) | undefined;
+  accessLevel: ((status: number) => LogLevel) | undefined;
   log: Logger;
 }
 
-/** Applies the defaults of {@linkcode RequestContextOptions}. */
-export function resolveOptions(options: RequestContextOptions = {}): ResolvedOptions {
-  const maxLength = options.maxLength;
+/** The longest incoming id kept by default: 255, as `hono/request-id`. */
+export const DEFAULT_MAX_LENGTH = 255;
+
+/** An HTTP header name (RFC 9110 `token`). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Applies the defaults of {@linkcode RequestContextOptions}. A `headerName` that is
+ * not a header name throws here, when the adapter is made, rather than on every request.
+ */
+export function resolveOptions<S>(options: RequestContextOptions<S> = {}): ResolvedOptions {
+  const header = options.headerName ?? "X-Request-ID";
+  if (typeof header !== "string" || (header !== "" && !HEADER_NAME.test(header))) {
+    throw new TypeError(`headerName ${JSON.stringify(header)} is not a valid header name`);
+  }
+  const maxLength = options.maxLength ?? options.limitLength;
+  const generator = options.generator;
+  const given = options.accessLog;
+  const accessLog: AccessLog = given === "both" || given === "finish" || given === "none"
+    ? given
+    : options.logRequests === false
+    ? "none"
+    : "both";
+  const skip = options.skip;
+  const accessLevel = options.accessLevel;
   return {
-    header: options.headerName || "X-Request-ID",
+    header,
     trust: options.trustIncoming ?? true,
-    maxLength: typeof maxLength === "number" && maxLength > 0 ? maxLength : 128,
-    generator: options.generator,
-    logRequests: options.logRequests ?? true,
+    maxLength: typeof maxLength === "number" && maxLength > 0 ? maxLength : DEFAULT_MAX_LENGTH,
+    generator: typeof generator === "function" ? generator : undefined,
+    accessLog,
+    logRequests: accessLog !== "none",
+    skip: typeof skip === "function" ? skip : undefined,
+    accessLevel: typeof accessLevel === "function" ? accessLevel : undefined,
     log: getLogger(options.logger ?? "http"),
   };
 }
@@ -35,32 +77,95 @@ export function resolveOptions(options: RequestContextOptions = {}): ResolvedOpt
 /**
  * What an adapter runs inside the request's context. `reportError` is for errors
  * the framework already turned into a response (Hono's `onError`): they are logged
- * like errors thrown out of `inner`, which become a 500.
+ * like errors thrown out of `inner`, which become a 500, and each error once.
+ * `nested` is true when the adapter runs inside another adapter's request and
+ * reuses it: the outer one writes the access lines and answers errors. `state`
+ * takes what the adapter learns for the finish line (Hono's route).
  */
 export type Inner = (
   requestId: string,
-  reportError: (error: unknown) => void,
+  reportError: ReportError,
+  nested: boolean,
+  state: RequestState,
 ) => Response | Promise<Response>;
 
-/** The incoming id when it is safe to keep, else a new one. The raw value goes nowhere else. */
-export function intakeId(request: Request, o: ResolvedOptions): string {
-  if (o.trust) {
+/**
+ * The incoming id when it is safe to keep, else a new one (the adapter's generator
+ * gets `subject`: the `Request`, or Hono's `Context`). The raw value goes nowhere else.
+ */
+export function intakeId(request: Request, o: ResolvedOptions, subject: unknown): string {
+  if (o.trust && o.header !== "") {
     const incoming = request.headers.get(o.header);
     if (incoming !== null && isSafeId(incoming, o.maxLength)) return incoming;
   }
-  return safeGenerate(o.generator ?? currentGenerator());
+  return o.generator === undefined
+    ? safeGenerate(currentGenerator())
+    : safeGenerate(o.generator as (subject: unknown) => string, subject);
 }
 
-/** Runs one request through the shared path and returns the response to send. */
+/**
+ * Runs one request through the shared path and returns the response to send.
+ * Inside a request another adapter already runs (a Hono sub-app with its own
+ * middleware, a wrapped handler called from Hono, Hono behind the Fetch wrapper),
+ * the request is reused: one id, one pair of access lines, errors logged once.
+ */
 export function handleRequest(
   request: Request,
   o: ResolvedOptions,
   inner: Inner,
   host?: () => unknown,
+  subject: unknown = request,
 ): Promise<Response> {
-  const scope = rootScope(intakeId(request, o));
+  const outer = currentScope()?.root;
+  if (outer?.reportError !== undefined) return reuse(outer, o, inner);
+  const scope = rootScope(intakeId(request, o, subject));
+  scope.root.idHeader = o.header;
   intakeTrace(request, scope.root, o.trust, o.maxLength);
-  return storage.run(scope, () => run(request, o, scope, inner, host));
+  return storage.run(scope, () => run(request, o, scope, inner, host, subject));
+}
+
+/**
+ * An adapter inside another adapter's request: `inner` runs in the same context
+ * and its errors go out to the outer adapter, which logs and answers them.
+ */
+function reuse(root: RootState, o: ResolvedOptions, inner: Inner): Promise<Response> {
+  const finish = (result: unknown): Response =>
+    result instanceof Response ? withHeader(result, o.header, root.requestId) : result as Response;
+  let result: unknown;
+  try {
+    result = inner(root.requestId, root.reportError!, true, root.request!);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (result instanceof Response) return Promise.resolve(finish(result));
+  return Promise.resolve(result).then(finish);
+}
+
+/**
+ * The status of an error that carries its own response, as Hono's `HTTPException`
+ * does (`getResponse()` and a numeric `status`); `undefined` for any other error.
+ */
+function ownStatus(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  try {
+    const e = error as { getResponse?: unknown; status?: unknown };
+    return typeof e.getResponse === "function" && typeof e.status === "number"
+      ? e.status
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The response an error carries (see {@linkcode ownStatus}), if it gives one. */
+function ownResponse(error: unknown): Response | undefined {
+  if (ownStatus(error) === undefined) return undefined;
+  try {
+    const response: unknown = (error as { getResponse: () => unknown }).getResponse();
+    return response instanceof Response ? response : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -85,49 +190,92 @@ function run(
   scope: Scope,
   inner: Inner,
   host: (() => unknown) | undefined,
+  subject: unknown,
 ): Promise<Response> {
+  const cfg = config();
+  const root = scope.root;
+  const state = requestState(root, o.log.name, cfg.signal);
+  root.request = state;
+  const lines = o.logRequests;
+  const skipped = o.skip !== undefined && skips(o.skip, subject);
   // Method, path and start time are read only when a line needs them: over Deno.serve each
-  // is a call into the runtime, and `logRequests: false` writes no line unless a request fails.
+  // is a call into the runtime, and `"none"` writes no line unless a request fails.
   let method = "";
   let path = "";
   let start = 0;
-  if (o.logRequests) {
+  if (lines || needsDuration(cfg.signal)) start = performance.now();
+  // A skipped request's start line waits: it is written (with its own time) only if it fails.
+  let pendingStart = 0;
+  if (lines) {
     method = request.method;
     path = pathOf(request.url);
-    start = performance.now();
-    o.log.info(`${method} ${path}`, { method, path });
+    if (o.accessLog === "both") {
+      if (skipped) pendingStart = Date.now();
+      else access(o, "INFO", `${method} ${path}`, { method, path });
+    }
   }
-  // A rejection with `undefined` still says so: JSON would drop the field.
-  const reportError = (error: unknown) =>
-    o.log.error("Unhandled error", {
-      method: o.logRequests ? method : request.method,
-      path: o.logRequests ? path : pathOf(request.url),
+  const writeStart = () => {
+    if (pendingStart === 0) return;
+    const time = pendingStart;
+    pendingStart = 0;
+    access(o, "INFO", `${method} ${path}`, { method, path }, undefined, time);
+  };
+  // The first failure, for the finish line.
+  let failed = false;
+  let failure: unknown;
+  // Each error once, however many adapters or handlers see it; none that carries its own
+  // response below 500 (an HTTPException for a 401): that is an answer, and the finish line
+  // (WARN) says all.
+  let reported: unknown[] | undefined;
+  const reportError: ReportError = (error, message = "Unhandled error") => {
+    if (reported?.includes(error)) return;
+    (reported ??= []).push(error);
+    const status = ownStatus(error);
+    if (status !== undefined && status < 500) return;
+    if (!failed) {
+      failed = true;
+      failure = error;
+    }
+    writeStart();
+    // The request's held lines come before its error line, whatever the error line's level.
+    release(state, root, cfg, true, true);
+    // A rejection with `undefined` still says so: JSON would drop the field.
+    o.log.error(message, {
+      method: lines ? method : request.method,
+      path: lines ? path : pathOf(request.url),
       error: error === undefined ? "undefined" : error,
     });
+  };
+  root.reportError = reportError;
   const fail = (error: unknown): Response => {
     reportError(error);
-    return errorResponse(scope.root.requestId);
+    return ownResponse(error) ?? errorResponse(root.requestId);
   };
   const finish = (result: unknown): Response => {
     let response = result instanceof Response ? result : fail(
       new TypeError(`the handler returned ${typeName(result)} instead of a Response`),
     );
-    response = withHeader(response, o.header, scope.root.requestId);
-    if (o.logRequests) {
-      const status = response.status;
-      const duration_ms = Math.round((performance.now() - start) * 100) / 100;
-      o.log.log(
-        status >= 500 ? "ERROR" : status >= 400 ? "WARN" : "INFO",
-        `${method} ${path} - ${status}`,
-        { method, path, status_code: status, duration_ms },
-      );
+    response = withHeader(response, o.header, root.requestId);
+    const status = response.status;
+    const elapsed = start === 0 ? 0 : performance.now() - start;
+    endRequest(state, root, cfg, status, elapsed, failed);
+    if (lines && (!skipped || failed || status >= 500)) {
+      writeStart();
+      const fields: Record<string, unknown> = { method, path };
+      if (state.route !== undefined) fields.route = state.route;
+      fields.status_code = status;
+      fields.duration_ms = Math.round(elapsed * 100) / 100;
+      fields.warn_count = state.warnCount;
+      // Flat, not an `error` object: the error line is the one line that carries the error.
+      if (failed) errorFields(fields, failure);
+      access(o, finishLevel(o, status), `${method} ${path} - ${status}`, fields, state.annotations);
     }
     flushAtEnd(host);
     return response;
   };
   let result: unknown;
   try {
-    result = inner(scope.root.requestId, reportError);
+    result = inner(root.requestId, reportError, false, state);
   } catch (error) {
     return settled(() => finish(fail(error)));
   }
@@ -135,6 +283,56 @@ function run(
   // extra turn of the microtask queue inside the context, which costs most on Deno.
   if (result instanceof Response) return settled(() => finish(result));
   return Promise.resolve(result).then(finish, (error) => finish(fail(error)));
+}
+
+/** Writes an access line of the adapter's logger, at `level` when the level lets it. */
+function access(
+  o: ResolvedOptions,
+  level: LogLevel,
+  message: string,
+  fields: Record<string, unknown>,
+  annotations?: Record<string, unknown>,
+  time?: number,
+): void {
+  if (LOG_LEVELS[level] < config().threshold) return;
+  send(level, o.log.name, fields, message, annotations, false, time, true);
+}
+
+/** The `skip` predicate's answer; one that throws skips nothing. */
+function skips(skip: (subject: never) => boolean, subject: unknown): boolean {
+  try {
+    return (skip as (subject: unknown) => boolean)(subject) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The finish line's level: `accessLevel`'s answer when it is a level, else by status. */
+function finishLevel(o: ResolvedOptions, status: number): LogLevel {
+  if (o.accessLevel !== undefined) {
+    try {
+      const level = o.accessLevel(status);
+      if (typeof level === "string" && Object.hasOwn(LOG_LEVELS, level)) return level;
+    } catch {
+      // the default below
+    }
+  }
+  return status >= 500 ? "ERROR" : status >= 400 ? "WARN" : "INFO";
+}
+
+/** The name and message of what a failed request threw, as `error_name` and `error_message`. */
+function errorFields(fields: Record<string, unknown>, error: unknown): void {
+  try {
+    if (error instanceof Error) {
+      fields.error_name = String(error.name);
+      fields.error_message = String(error.message);
+      return;
+    }
+  } catch {
+    // a hostile error: described below
+  }
+  fields.error_name = typeName(error);
+  fields.error_message = describeThrown(error);
 }
 
 /** `fn()` as a promise, a throw as a rejection. */
@@ -155,12 +353,12 @@ function errorResponse(requestId: string): Response {
 }
 
 /**
- * `response` with the id header set. A response with immutable headers (from
+ * `response` with the id header set (none when `name` is `""`). A response with immutable headers (from
  * `fetch()`, `Response.redirect()`) is copied, its body still streaming; a
  * `101 Switching Protocols` (WebSocket upgrade) is passed through untouched.
  */
 export function withHeader(response: Response, name: string, requestId: string): Response {
-  if (response.status === 101) return response;
+  if (response.status === 101 || name === "") return response;
   try {
     response.headers.set(name, requestId);
     return response;

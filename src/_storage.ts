@@ -1,5 +1,6 @@
 // Internal: the one AsyncLocalStorage of the module and the shape of what it holds.
 import type { AsyncLocalStorage } from "node:async_hooks";
+import type { RequestState } from "./_signal.ts";
 
 // Loaded with a dynamic import so that a runtime without it (Cloudflare Workers with
 // neither `nodejs_als` nor `nodejs_compat`) fails when the module loads, at deploy or
@@ -29,7 +30,23 @@ export interface RootState {
   version: number;
   /** State kept for propagation that is not written to log lines (for example `tracestate`). */
   hidden?: Record<string, unknown>;
+  /**
+   * The header this service carries request ids in (the adapter's `headerName`):
+   * `propagationHeaders` sends the id under it. A job started from a request keeps it.
+   */
+  idHeader: string | undefined;
+  /**
+   * Set on a root an HTTP adapter made for a request (a `runWithContext` job is not
+   * one): logs an error of the request once. An adapter that runs inside such a
+   * root reuses it, and reports its errors here.
+   */
+  reportError: ReportError | undefined;
+  /** Set with `reportError`: what the request keeps for its finish line, and its held lines. */
+  request: RequestState | undefined;
 }
+
+/** Logs an error of a request once (`message` defaults to `"Unhandled error"`). */
+export type ReportError = (error: unknown, message?: string) => void;
 
 /** A scope: a root plus the fields of the `withContext` calls around the current code. */
 export interface Scope {
@@ -55,8 +72,41 @@ export function setRootFields(root: RootState, fields: Record<string, unknown>):
 }
 
 /**
+ * Sets `target[key] = value` as an own data property whatever the key: on Node, Bun
+ * and workerd a plain assignment of `__proto__` (a key from `JSON.parse` of a
+ * client's body) would set the object's prototype instead, and every later read of
+ * a name through the fields (`correlation_id`) would see the attacker's object.
+ */
+export function putField(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else target[key] = value;
+}
+
+/** `Object.assign(target, source)` for fields: every own key of `source` is data (see {@linkcode putField}). */
+export function assignFields(
+  target: Record<string, unknown>,
+  source: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  if (source !== undefined) {
+    for (const key of Object.keys(source)) putField(target, key, source[key]);
+  }
+  return target;
+}
+
+/** The field `key` of `fields` if it is their own, never one reached through a prototype. */
+export function ownField(fields: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(fields, key) ? fields[key] : undefined;
+}
+
+/**
  * Changes the root's fields copy-on-write (cached renderings hold the old object):
- * the keys of `remove` are dropped, then `set` is merged in.
+ * the keys of `remove` are dropped, then `set` is merged in, its keys as data.
  */
 export function patchRoot(
   root: RootState,
@@ -65,7 +115,7 @@ export function patchRoot(
 ): void {
   const fields = { ...root.fields };
   if (remove !== undefined) { for (const key of remove) delete fields[key]; }
-  setRootFields(root, Object.assign(fields, set));
+  setRootFields(root, assignFields(fields, set));
 }
 
 export const storage: AsyncLocalStorage<Scope> = new asyncHooks.AsyncLocalStorage<Scope>();
@@ -78,7 +128,14 @@ export function currentScope(): Scope | undefined {
 /** A new root scope. */
 export function rootScope(requestId: string, fields?: Record<string, unknown>): Scope {
   return {
-    root: { requestId, fields: fields ? { ...fields } : {}, version: 0 },
+    root: {
+      requestId,
+      fields: fields ? { ...fields } : {},
+      version: 0,
+      idHeader: undefined,
+      reportError: undefined,
+      request: undefined,
+    },
     parent: undefined,
     own: undefined,
   };

@@ -3,8 +3,8 @@
 // cached rendering); what is sent on but never logged (`tracestate`) lives in
 // `root.hidden`.
 
-import { mergedFields, type RootState, type Scope, setRootFields } from "./_storage.ts";
-import { isSafeId } from "./ids.ts";
+import { mergedFields, ownField, type RootState, type Scope, setRootFields } from "./_storage.ts";
+import { isSafeId, NO_REQUEST_ID } from "./ids.ts";
 import {
   generateChildSpanId,
   generateTraceAndSpanIds,
@@ -109,10 +109,10 @@ export function intakeTrace(
 /** The span of the current context's own fields, if they hold a valid one. */
 export function contextSpan(scope: Scope): SpanIds | undefined {
   const fields = mergedFields(scope);
-  const traceId = fields.trace_id;
-  const spanId = fields.span_id;
+  const traceId = ownField(fields, "trace_id");
+  const spanId = ownField(fields, "span_id");
   if (!isTraceId(traceId) || !isSpanId(spanId)) return undefined;
-  const flags = fields.trace_flags;
+  const flags = ownField(fields, "trace_flags");
   const tracestate = scope.root.hidden?.tracestate;
   return {
     traceId,
@@ -132,10 +132,10 @@ export function inherited(
   parent: Scope,
 ): { fields: Record<string, unknown>; hidden?: Record<string, unknown> } | undefined {
   const root = parent.root;
-  if (root.requestId === "-") return undefined;
+  if (root.requestId === NO_REQUEST_ID) return undefined;
   const span = activeSpan() ?? contextSpan(parent);
   const fields: Record<string, unknown> = {};
-  const correlation = mergedFields(parent).correlation_id;
+  const correlation = ownField(mergedFields(parent), "correlation_id");
   fields.correlation_id = isSafeId(correlation, Infinity) ? correlation : root.requestId;
   if (span === undefined) return { fields };
   Object.assign(fields, traceFields(span));

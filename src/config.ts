@@ -28,6 +28,7 @@ import { consoleSink, flushWithin, type GuardedSink, guardSink, type Sink } from
 import { defaultSink, type FormatName, resolveFormat, stdoutIsTerminal } from "./_default_sink.ts";
 import type { FormatConfig, Preset } from "./_format.ts";
 import { type RequestIdGenerator, setGenerator } from "./ids.ts";
+import { resolveSignal, type SignalConfig } from "./_signal.ts";
 import { colorWanted } from "./_pretty.ts";
 
 /** Service fields added to every line. */
@@ -38,6 +39,54 @@ export interface ServiceInfo {
   version?: string;
   /** The deployment environment: `environment` (`service.environment`, `deployment.environment.name`). */
   environment?: string;
+}
+
+/**
+ * `requestBuffer` of {@linkcode configureLogging}: a request's lines at `level` and below
+ * are held, even below the configured level, and written only if the request fails.
+ *
+ * @example Debug lines of failed requests only
+ * ```ts
+ * import { configureLogging } from "@ctx/request-context";
+ *
+ * configureLogging({ level: "INFO", requestBuffer: { level: "DEBUG", maxLines: 100 } });
+ * ```
+ */
+export interface RequestBufferOptions {
+  /**
+   * Lines of a request at this level and below are held. Default `"DEBUG"`; at most
+   * `"WARN"` (an ERROR line is what sets the held lines free).
+   */
+  level?: LogLevel;
+  /** At most this many lines are held per request; the oldest go first. Default 200. */
+  maxLines?: number;
+  /** A request that ends with this status or higher writes its held lines. Default 500. */
+  flushOnStatus?: number;
+}
+
+/**
+ * `sample` of {@linkcode configureLogging}: the ordinary lines of a fraction of requests,
+ * chosen by trace id, so that every service of a trace makes the same choice.
+ *
+ * @example A tenth of requests, and every slow or failed one
+ * ```ts
+ * import { configureLogging } from "@ctx/request-context";
+ *
+ * configureLogging({ sample: { rate: 0.1, keepSlowMs: 1000 } });
+ * ```
+ */
+export interface SampleOptions {
+  /**
+   * The fraction of requests (0 to 1) whose lines are all written. The decision comes
+   * from the trace id (OpenTelemetry's consistent probability sampling: kept when the
+   * id's last 56 bits are at least `(1 - rate) * 2^56`); an incoming `traceparent`
+   * marked sampled is always kept.
+   */
+  rate: number;
+  /** A request not kept still writes its lines if it ends with this status or higher. Default 500. */
+  keepStatus?: number;
+  /** A request not kept still writes its lines if it takes this long or longer. Default: never. */
+  keepSlowMs?: number;
 }
 
 /** Options of {@linkcode configureLogging}. Every call sets all of them: what is left out takes its default. */
@@ -89,12 +138,29 @@ export interface LoggingOptions {
   maxKeys?: number;
   /** The function {@linkcode generateRequestId} uses, and so the adapters' default. Default: `crypto.randomUUID`. */
   generator?: RequestIdGenerator;
+  /**
+   * Hold each request's lines at a level and below (DEBUG by default), even below
+   * `level`, and write them, in order and with their own timestamps, only if the request
+   * writes an ERROR line, throws, or ends with a status of `flushOnStatus` (500) or more.
+   * Outside a request these lines follow `level`. Default: off.
+   */
+  requestBuffer?: RequestBufferOptions;
+  /**
+   * Write the ordinary lines (below WARN) of a fraction `rate` of requests, decided by
+   * trace id; the lines of the others are held and written only if they fail, are slow
+   * or reach `keepStatus`. Lines of requests carry `sample_rate`. Default: off.
+   */
+  sample?: SampleOptions;
 }
 
 /** Internal: the configuration in force. Replaced whole by each `configureLogging` call. */
 export interface ResolvedConfig extends FormatConfig {
   threshold: number;
+  /** The lowest weight a line must have to go further than the logger: `threshold`, or lower with `requestBuffer`. */
+  gate: number;
   level: LogLevel;
+  /** `requestBuffer` and `sample`; `undefined` when both are off. */
+  signal: SignalConfig | undefined;
   sink: GuardedSink;
 }
 
@@ -126,10 +192,16 @@ export function configureLogging(options: LoggingOptions = {}): void {
   if (s.version !== undefined) service.version = s.version;
   if (s.environment !== undefined) service.environment = s.environment;
   setGenerator(options.generator);
+  const signal = resolveSignal(options.requestBuffer, options.sample);
+  const threshold = LOG_LEVELS[level];
   const format = resolveFormat(options.format, options.sink !== undefined, readEnv);
   current = {
     level,
-    threshold: LOG_LEVELS[level],
+    threshold,
+    gate: signal === undefined || signal.bufferWeight === 0
+      ? threshold
+      : Math.min(threshold, signal.bufferWeight),
+    signal,
     format,
     color: format === "pretty" && prettyColor(options.sink),
     preset: options.preset === "ecs" || options.preset === "otel" ? options.preset : "default",

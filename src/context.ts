@@ -24,7 +24,7 @@ import {
   type Scope,
   storage,
 } from "./_storage.ts";
-import { generateRequestId, isSafeId, MAX_ID_LENGTH } from "./ids.ts";
+import { generateRequestId, isSafeId, MAX_ID_LENGTH, NO_REQUEST_ID } from "./ids.ts";
 import { inherited } from "./_trace.ts";
 
 /** What {@linkcode getContext} returns: a snapshot of the current context. */
@@ -85,9 +85,12 @@ export function runWithContext<T>(a: ContextInit | (() => T), b?: () => T): T {
   const id = isSafeId(init.requestId, MAX_ID_LENGTH) ? init.requestId : generateRequestId();
   const parent = init.inherit === false ? undefined : currentScope();
   const from = parent === undefined ? undefined : inherited(parent);
-  if (from === undefined) return storage.run(rootScope(id, plainFields(init.fields)), fn);
-  const scope = rootScope(id, { ...from.fields, ...plainFields(init.fields) });
-  if (from.hidden !== undefined) scope.root.hidden = from.hidden;
+  const scope = from === undefined
+    ? rootScope(id, plainFields(init.fields))
+    : rootScope(id, { ...from.fields, ...plainFields(init.fields) });
+  if (from?.hidden !== undefined) scope.root.hidden = from.hidden;
+  // A job of this service sends its id under the header name the service uses.
+  if (parent !== undefined) scope.root.idHeader = parent.root.idHeader;
   return storage.run(scope, fn);
 }
 
@@ -108,7 +111,7 @@ export function runWithContext<T>(a: ContextInit | (() => T), b?: () => T): T {
  * ```
  */
 export function withContext<T>(fields: Record<string, unknown>, fn: () => T): T {
-  const parent = currentScope() ?? rootScope("-");
+  const parent = currentScope() ?? rootScope(NO_REQUEST_ID);
   const scope: Scope = { root: parent.root, parent, own: plainFields(fields) };
   return storage.run(scope, fn);
 }
@@ -144,7 +147,7 @@ export function getContext(): RequestContext | undefined {
  * ```
  */
 export function getRequestId(): string {
-  return currentScope()?.root.requestId ?? "-";
+  return currentScope()?.root.requestId ?? NO_REQUEST_ID;
 }
 
 /**
@@ -190,6 +193,33 @@ export function setContextFields(fields: Record<string, unknown>): boolean {
   const scope = currentScope();
   if (scope === undefined) return false;
   patchRoot(scope.root, plainFields(fields));
+  return true;
+}
+
+/**
+ * Adds `fields` to the current request's finish line only: the context's fields go on
+ * every line, these go on the one line that sums the request up (with `accessLog:
+ * "finish"`, the canonical log line). Later calls merge, later values winning. Returns
+ * `false` and does nothing outside a request served by `withRequestContext` or the Hono
+ * middleware (a `runWithContext` job has no finish line), or once its finish line is written.
+ *
+ * @example
+ * ```ts
+ * import { annotateRequest, withRequestContext } from "@ctx/request-context";
+ *
+ * const handler = withRequestContext(() => {
+ *   annotateRequest({ user_id: "u-1", cache: "hit" });
+ *   annotateRequest({ rows: 12 }); // merged: the finish line has all three
+ *   return new Response("ok");
+ * }, { accessLog: "finish" });
+ * console.log(annotateRequest({ ignored: true })); // false: not in a request
+ * ```
+ */
+export function annotateRequest(fields: Record<string, unknown>): boolean {
+  const request = currentScope()?.root.request;
+  if (request === undefined || request.ended) return false;
+  const plain = plainFields(fields);
+  if (plain !== undefined) request.annotations = Object.assign(request.annotations ?? {}, plain);
   return true;
 }
 

@@ -39,5 +39,16 @@ export function parseLevel(value: unknown): LogLevel | undefined {
   const upper = value.trim().toUpperCase();
   if (upper === "WARNING") return "WARN";
   if (upper === "FATAL") return "CRITICAL";
-  return upper in LOG_LEVELS ? upper as LogLevel : undefined;
+  // Own names only: `in` would also find `constructor`, `toString`, … on the prototype.
+  return Object.hasOwn(LOG_LEVELS, upper) ? upper as LogLevel : undefined;
+}
+
+/**
+ * Internal: the weight of `level`, or `undefined` when it names no level. Own names only, so
+ * a level named like a prototype member (`toString`, `constructor`) is no level.
+ */
+export function levelWeight(level: unknown): number | undefined {
+  return typeof level === "string" && Object.hasOwn(LOG_LEVELS, level)
+    ? LOG_LEVELS[level as LogLevel]
+    : undefined;
 }

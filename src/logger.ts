@@ -16,13 +16,12 @@
  * @module
  */
 
-import { LOG_LEVELS, type LogLevel } from "./levels.ts";
-import { config } from "./config.ts";
-import { currentScope } from "./_storage.ts";
+import { levelWeight, LOG_LEVELS, type LogLevel } from "./levels.ts";
+import { config, type ResolvedConfig } from "./config.ts";
+import { currentScope, type Scope } from "./_storage.ts";
 import { activeSpan } from "./_trace.ts";
-import { formatEntry } from "./_format.ts";
-import { describeThrown } from "./_serialize.ts";
-import { writeConsole } from "./_console.ts";
+import { lineOf } from "./_line.ts";
+import { admit } from "./_signal.ts";
 
 /** Fields of one call, written after the context's fields. */
 export type LogFields = Record<string, unknown>;
@@ -58,33 +57,52 @@ class ContextLogger implements Logger {
     this.#bound = bound;
   }
 
+  // `gate` is the configured level unless `requestBuffer` holds lines below it: a line
+  // under the gate costs one comparison.
   debug(message: string, extra?: LogFields): void {
-    if (LOG_LEVELS.DEBUG >= config().threshold) {
-      emit("DEBUG", this.name, this.#bound, message, extra);
+    const cfg = config();
+    if (LOG_LEVELS.DEBUG >= cfg.gate) {
+      send("DEBUG", this.name, this.#bound, message, extra, LOG_LEVELS.DEBUG < cfg.threshold);
     }
   }
   info(message: string, extra?: LogFields): void {
-    if (LOG_LEVELS.INFO >= config().threshold) emit("INFO", this.name, this.#bound, message, extra);
+    const cfg = config();
+    if (LOG_LEVELS.INFO >= cfg.gate) {
+      send("INFO", this.name, this.#bound, message, extra, LOG_LEVELS.INFO < cfg.threshold);
+    }
   }
   warn(message: string, extra?: LogFields): void {
-    if (LOG_LEVELS.WARN >= config().threshold) emit("WARN", this.name, this.#bound, message, extra);
+    const cfg = config();
+    if (LOG_LEVELS.WARN >= cfg.gate) {
+      send("WARN", this.name, this.#bound, message, extra, LOG_LEVELS.WARN < cfg.threshold);
+    }
   }
   error(message: string, extra?: LogFields): void {
-    if (LOG_LEVELS.ERROR >= config().threshold) {
-      emit("ERROR", this.name, this.#bound, message, extra);
+    const cfg = config();
+    if (LOG_LEVELS.ERROR >= cfg.gate) {
+      send("ERROR", this.name, this.#bound, message, extra, LOG_LEVELS.ERROR < cfg.threshold);
     }
   }
   critical(message: string, extra?: LogFields): void {
-    if (LOG_LEVELS.CRITICAL >= config().threshold) {
-      emit("CRITICAL", this.name, this.#bound, message, extra);
+    const cfg = config();
+    if (LOG_LEVELS.CRITICAL >= cfg.gate) {
+      send("CRITICAL", this.name, this.#bound, message, extra, LOG_LEVELS.CRITICAL < cfg.threshold);
     }
   }
   log(level: LogLevel, message: string, extra?: LogFields): void {
-    if (this.isEnabled(level)) emit(level, this.name, this.#bound, message, extra);
+    const weight = levelWeight(level);
+    const cfg = config();
+    if (weight !== undefined && weight >= cfg.gate) {
+      send(level, this.name, this.#bound, message, extra, weight < cfg.threshold);
+    }
   }
   isEnabled(level: LogLevel): boolean {
-    const weight = LOG_LEVELS[level];
-    return weight !== undefined && weight >= config().threshold;
+    const weight = levelWeight(level);
+    if (weight === undefined) return false;
+    const cfg = config();
+    if (weight >= cfg.threshold) return true;
+    // Below the level, a request's buffer still takes the line.
+    return weight >= cfg.gate && currentScope()?.root.request?.hold !== undefined;
   }
   child(fields: LogFields): Logger {
     return new ContextLogger(this.name, { ...this.#bound, ...fields });
@@ -109,12 +127,11 @@ export function getLogger(name = "app"): Logger {
   return new ContextLogger(typeof name === "string" ? name : String(name), undefined);
 }
 
-let internalFailureReported = false;
-
 /**
  * Internal: formats and writes one line, whatever it is given; never throws.
  * Integrations (`@std/log`, LogTape, console) write through it too. `time`
  * (milliseconds since the epoch) is the record's own time when it has one.
+ * Inside a request, `requestBuffer` and `sample` may hold the line.
  */
 export function emit(
   level: LogLevel,
@@ -124,15 +141,85 @@ export function emit(
   extra: LogFields | undefined,
   time?: number,
 ): void {
-  const line = formatLine(level, logger, bound, message, extra, time);
+  send(level, logger, bound, message, extra, false, time);
+}
+
+/**
+ * Internal: writes one line, or hands it to the request that holds it. `below`: the
+ * line is under the configured level (a request buffer may still take it, else it is
+ * dropped). `access`: an access line of the adapters, which the request buffer never
+ * holds. Never throws.
+ */
+export function send(
+  level: LogLevel,
+  logger: string,
+  bound: LogFields | undefined,
+  message: unknown,
+  extra: LogFields | undefined,
+  below: boolean,
+  time?: number,
+  access = false,
+): void {
+  const cfg = config();
+  const scope = currentScope();
+  const request = scope?.root.request;
+  if (request !== undefined) {
+    let write: boolean;
+    try {
+      write = admit(
+        request,
+        scope!,
+        cfg,
+        level,
+        below,
+        access,
+        logger,
+        bound,
+        message,
+        extra,
+        time,
+      );
+    } catch {
+      write = !below;
+    }
+    if (!write) return;
+  } else if (below) return;
+  const line = lineHere(cfg, scope, level, logger, bound, message, extra, time);
   // The configured sink is guarded: it never throws.
-  if (line !== undefined) config().sink.write(line, level);
+  if (line !== undefined) cfg.sink.write(line, level);
+}
+
+/** The line of one record in `scope`, now (or at `time`), with the active span. */
+function lineHere(
+  cfg: ResolvedConfig,
+  scope: Scope | undefined,
+  level: LogLevel,
+  logger: string,
+  bound: LogFields | undefined,
+  message: unknown,
+  extra: LogFields | undefined,
+  time: number | undefined,
+): string | undefined {
+  const id = scope === undefined ? "-" : scope.root.requestId;
+  return lineOf(
+    cfg,
+    scope,
+    id,
+    activeSpan(),
+    level,
+    logger,
+    bound,
+    message,
+    extra,
+    time ?? Date.now(),
+  );
 }
 
 /**
  * Internal: the line `emit` would write, in the configuration in force and the
- * current context, without writing it; `undefined` (reported once on stderr)
- * when it cannot be made. Never throws. The `@std/log` formatter returns it.
+ * current context, without writing it. Never throws: if building the line fails, a
+ * minimal line with the core keys and `logging_error` is returned instead (and the
+ * failure reported on stderr, rate-limited). The `@std/log` formatter returns it.
  */
 export function formatLine(
   level: LogLevel,
@@ -142,41 +229,11 @@ export function formatLine(
   extra: LogFields | undefined,
   time?: number,
 ): string | undefined {
+  let scope: Scope | undefined;
   try {
-    const scope = currentScope();
-    return formatEntry({
-      time: time ?? Date.now(),
-      level,
-      logger,
-      message: typeof message === "string" ? message : messageText(message),
-      requestId: scope === undefined ? "-" : scope.root.requestId,
-      scope,
-      bound,
-      extra,
-      span: activeSpan(),
-    }, config());
-  } catch (e) {
-    if (internalFailureReported) return undefined;
-    internalFailureReported = true;
-    try {
-      writeConsole(
-        "error",
-        `@ctx/request-context: a log line could not be written: ${describeThrown(e)}`,
-      );
-    } catch {
-      // nothing left to report to
-    }
-    return undefined;
-  }
-}
-
-function messageText(message: unknown): string {
-  try {
-    if (message instanceof Error) return describeThrown(message);
-    const text = JSON.stringify(message);
-    return text === undefined ? String(message) : text;
+    scope = currentScope();
   } catch {
-    // A proxy may throw on `instanceof` and on every conversion.
-    return describeThrown(message);
+    scope = undefined;
   }
+  return lineHere(config(), scope, level, logger, bound, message, extra, time);
 }

@@ -13,11 +13,27 @@
  * @module
  */
 
-import type { RequestIdGenerator } from "./ids.ts";
+import type { LogLevel } from "./levels.ts";
 
-/** Options of the HTTP adapters. Every one has a default. */
-export interface RequestContextOptions {
-  /** The header read and set on every response. Default `"X-Request-ID"` (case-insensitive). */
+/**
+ * Which access lines a request gets: `"both"` (a start line and a finish line),
+ * `"finish"` (one line when it ends, with everything learned along the way: the
+ * canonical log line) or `"none"`.
+ */
+export type AccessLog = "both" | "finish" | "none";
+
+/**
+ * Options of the HTTP adapters. Every one has a default. `Subject` is what a
+ * `generator` and `skip` receive: the `Request` in the Fetch wrapper, Hono's `Context` in
+ * the Hono middleware (as `generator(c)` of `hono/request-id`).
+ */
+export interface RequestContextOptions<Subject = Request> {
+  /**
+   * The header read and set on every response. Default `"X-Request-ID"`
+   * (case-insensitive). `""`: no incoming id is read and no header is set, as in
+   * `hono/request-id`. A name that is not a valid header name throws when the
+   * adapter is made.
+   */
   headerName?: string;
   /**
    * Keep a safe incoming id (default `true`); `false` always generates one. The same
@@ -25,12 +41,34 @@ export interface RequestContextOptions {
    * starts a new trace, as at the edge of a trusted network) and `X-Correlation-ID`.
    */
   trustIncoming?: boolean;
-  /** The longest incoming id kept. Default 128. */
+  /** The longest incoming id (and `X-Correlation-ID`) kept. Default 255, as in `hono/request-id`. */
   maxLength?: number;
-  /** Makes new ids. Default: the generator of `configureLogging` (a UUID). */
-  generator?: RequestIdGenerator;
-  /** Write the start and finish lines of each request. Default `true`. */
+  /** `hono/request-id`'s name for {@linkcode RequestContextOptions.maxLength}; `maxLength` wins when both are given. */
+  limitLength?: number;
+  /**
+   * Makes new ids; it receives the request's `Subject` (the `Request`, or Hono's
+   * `Context`). Default: the generator of `configureLogging` (a UUID). An id it
+   * returns that is not safe (or a throw) is replaced by a UUID.
+   */
+  generator?(subject: Subject): string;
+  /** Write the start and finish lines of each request. Default `true`; `false` means `accessLog: "none"`. */
   logRequests?: boolean;
+  /**
+   * Which access lines to write: `"both"` (default: start and finish), `"finish"` (one
+   * line per request, when it ends) or `"none"`. When given, it wins over `logRequests`.
+   */
+  accessLog?: AccessLog;
+  /**
+   * Requests this returns `true` for (health checks) still get their id, context and
+   * header, but their access lines are written only if they fail: a thrown error or a
+   * status of 500 or more. A predicate that throws skips nothing.
+   */
+  skip?(subject: Subject): boolean;
+  /**
+   * The level of the finish line, from the status. Default: INFO, WARN for 4xx, ERROR
+   * for 5xx. An answer that is not a level (or a throw) takes the default.
+   */
+  accessLevel?(status: number): LogLevel;
   /** The logger name of the access and error lines. Default `"http"`. */
   logger?: string;
 }

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { currentScope, mergedFields, patchRoot } from "./_storage.ts";
+import { currentScope, mergedFields, ownField, patchRoot } from "./_storage.ts";
 import {
   activeSpan,
   contextSpan,
@@ -27,15 +27,16 @@ import {
 import { isSafeId, MAX_ID_LENGTH } from "./ids.ts";
 import { formatTraceparent } from "./traceparent.ts";
 
-/** The header that carries the request id to the next service. */
+/** The header that carries the request id to the next service, unless the adapter was given another `headerName`. */
 const REQUEST_ID_HEADER = "X-Request-ID";
 
 /**
  * The headers to send to a downstream service from the current context:
  * `traceparent` (the current span as the parent: the active OpenTelemetry span
  * when `./otel` is in use and one is active, else the request's own span),
- * `tracestate` when the trace has one, `X-Request-ID` and `X-Correlation-ID`
- * when the request has one. A context without a trace yet (a job started by
+ * `tracestate` when the trace has one, `X-Request-ID` (under the adapter's
+ * `headerName` when it was given one, as the service uses it) and
+ * `X-Correlation-ID` when the request has one. A context without a trace yet (a job started by
  * `runWithContext` outside any request) starts one here, so that its lines and
  * the downstream lines share the `trace_id`. The user (`setUser`) is not sent:
  * user ids and emails are personal data that should not leave the service in
@@ -63,7 +64,7 @@ export function propagationHeaders(): Record<string, string> {
   let span: SpanIds | undefined = activeSpan() ?? contextSpan(scope);
   if (span === undefined) {
     const fields = mergedFields(scope);
-    if (fields.trace_id === undefined && fields.span_id === undefined) {
+    if (ownField(fields, "trace_id") === undefined && ownField(fields, "span_id") === undefined) {
       const started = traceFields(undefined);
       patchRoot(root, started);
       span = contextSpan(scope);
@@ -76,10 +77,10 @@ export function propagationHeaders(): Record<string, string> {
       if (span.tracestate !== undefined) headers.tracestate = span.tracestate;
     }
   }
-  if (root.requestId !== "-" && isSafeId(root.requestId, MAX_ID_LENGTH)) {
-    headers[REQUEST_ID_HEADER] = root.requestId;
+  if (isSafeId(root.requestId, MAX_ID_LENGTH)) {
+    headers[root.idHeader || REQUEST_ID_HEADER] = root.requestId;
   }
-  const correlation = mergedFields(scope).correlation_id;
+  const correlation = ownField(mergedFields(scope), "correlation_id");
   if (isSafeId(correlation, MAX_ID_LENGTH)) headers[CORRELATION_HEADER] = correlation;
   return headers;
 }

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { currentScope, patchRoot } from "./_storage.ts";
+import { currentScope, ownField, patchRoot } from "./_storage.ts";
 import { NEW_TRACE_FLAGS } from "./_trace.ts";
 import { isSpanId, isTraceFlags, isTraceId } from "./traceparent.ts";
 
@@ -52,12 +52,12 @@ export function setTraceContext(
   if (parentSpanId !== undefined && !isSpanId(parentSpanId)) return false;
   if (traceFlags !== undefined && !isTraceFlags(traceFlags)) return false;
   const root = scope.root;
-  const current = root.fields.trace_flags;
+  const current = ownField(root.fields, "trace_flags");
   const flags = traceFlags ?? (isTraceFlags(current) ? current : NEW_TRACE_FLAGS);
   const set: Record<string, unknown> = { trace_id: traceId, span_id: spanId };
   if (parentSpanId !== undefined) set.parent_span_id = parentSpanId;
   set.trace_flags = flags;
-  if (root.fields.trace_id !== traceId && root.hidden?.tracestate !== undefined) {
+  if (ownField(root.fields, "trace_id") !== traceId && root.hidden?.tracestate !== undefined) {
     const { tracestate: _, ...rest } = root.hidden;
     root.hidden = rest;
   }

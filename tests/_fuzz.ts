@@ -80,3 +80,27 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
     "\ud800",
   ),
 );
+
+/** Every name an object inherits from `Object.prototype`, and `__proto__`. */
+export const PROTO_NAMES: readonly string[] = [
+  ...Object.getOwnPropertyNames(Object.prototype),
+  "__proto__",
+];
+
+/** A name an object inherits (`toString`, `constructor`, `__proto__`, …). */
+export const protoName: fc.Arbitrary<string> = fc.constantFrom(...PROTO_NAMES);
+
+/**
+ * Dotted names from a small alphabet, so that one is often a prefix of another (`log` and
+ * `log.level`, `service` and `service.name`), the core's own dotted names among them.
+ */
+export const dottedKey: fc.Arbitrary<string> = fc.array(
+  fc.constantFrom("log", "level", "service", "name", "user", "id", "http", "a", "extra_a", "trace"),
+  { minLength: 1, maxLength: 3 },
+).map((parts) => parts.join("."));
+
+/** Very large strings (10 000 to 300 000 characters) of characters that escaping lengthens. */
+export const bigString: fc.Arbitrary<string> = fc.record({
+  unit: fc.constantFrom("\u2028", '"', "\\", "\x85\x9b", "\n", "x", "\ud800", "é", "😀"),
+  n: fc.integer({ min: 10_000, max: 300_000 }),
+}).map(({ unit, n }) => unit.repeat(Math.ceil(n / unit.length)));

@@ -6,6 +6,7 @@ import {
   setRequestId,
   withRequestContext,
 } from "../mod.ts";
+import { HTTPException } from "hono/http-exception";
 import { capture, type Line, serve, sleep } from "./_helpers.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -56,7 +57,7 @@ Deno.test("Deno.serve: unsafe incoming ids are replaced, never echoed or logged 
     "comma,separated",
     "semi;colon",
     "caf\u00e9",
-    "x".repeat(129),
+    "x".repeat(256),
     "",
     "<script>",
   ];
@@ -124,6 +125,47 @@ Deno.test("options: headerName, trustIncoming:false, maxLength, generator, logRe
   } finally {
     await custom.close();
     await untrusting.close();
+    cap.restore();
+  }
+});
+
+Deno.test("as hono/request-id: ids up to 255 kept by default, limitLength, generator(request), headerName ''", async () => {
+  const cap = capture();
+  const plain = serve(withRequestContext(() => new Response("ok")));
+  const limited = serve(withRequestContext(() => new Response("ok"), { limitLength: 4 }));
+  const both = serve(withRequestContext(() => new Response("ok"), {
+    limitLength: 4,
+    maxLength: 6,
+  }));
+  const generated = serve(withRequestContext(() => new Response("ok"), {
+    generator: (request) =>
+      `${request.method.toLowerCase()}-${new URL(request.url).pathname.slice(1)}`,
+  }));
+  const silent = serve(withRequestContext(() => Response.json({ id: getRequestId() }), {
+    headerName: "",
+  }));
+  const idOf = async (url: string, sent?: string) => {
+    const res = await fetch(url, sent === undefined ? {} : { headers: { "x-request-id": sent } });
+    await res.body?.cancel();
+    return res.headers.get("x-request-id");
+  };
+  try {
+    assert.equal(await idOf(plain.url, "h".repeat(255)), "h".repeat(255));
+    assert.match((await idOf(plain.url, "h".repeat(256)))!, UUID);
+    assert.equal(await idOf(limited.url, "abcd"), "abcd");
+    assert.match((await idOf(limited.url, "abcde"))!, UUID);
+    assert.equal(await idOf(both.url, "abcdef"), "abcdef", "maxLength wins over limitLength");
+    assert.equal(await idOf(`${generated.url}/orders`), "get-orders");
+    const res = await fetch(silent.url, { headers: { "x-request-id": "not-read" } });
+    const { id } = await res.json();
+    assert.match(id, UUID, "headerName '': the incoming id is not read");
+    assert.equal(res.headers.get("x-request-id"), null, "and no header is set");
+    assert.throws(
+      () => withRequestContext(() => new Response(), { headerName: "Bad Name" }),
+      TypeError,
+    );
+  } finally {
+    for (const s of [plain, limited, both, generated, silent]) await s.close();
     cap.restore();
   }
 });
@@ -225,6 +267,32 @@ Deno.test("an uncaught error: logged once with its stack, 500 JSON with the id, 
     assert.equal((await str.json()).request_id, strId);
     const strErrors = linesOf(cap.lines(), strId).filter((l) => l.error !== undefined);
     assert.deepEqual(strErrors.map((l) => l.error), ["a thrown string"]);
+  } finally {
+    await srv.close();
+    cap.restore();
+  }
+});
+
+Deno.test("a thrown error that carries its own response below 500 (an HTTPException) is that response, not an error", async () => {
+  const cap = capture();
+  const srv = serve(withRequestContext((req) => {
+    const status = Number(new URL(req.url).pathname.slice(1));
+    throw new HTTPException(status as 401, { message: `status ${status}` });
+  }));
+  try {
+    const res = await fetch(`${srv.url}/401`, { headers: { "x-request-id": "own-401" } });
+    assert.equal(res.status, 401);
+    assert.equal(await res.text(), "status 401");
+    assert.equal(res.headers.get("x-request-id"), "own-401");
+    assert.deepEqual(linesOf(cap.lines(), "own-401").map((l) => [l.level, l.message]), [
+      ["INFO", "GET /401"],
+      ["WARN", "GET /401 - 401"],
+    ]);
+    const down = await fetch(`${srv.url}/503`, { headers: { "x-request-id": "own-503" } });
+    assert.equal(down.status, 503, "the error's own response, still");
+    await down.body?.cancel();
+    const downLines = linesOf(cap.lines(), "own-503");
+    assert.equal(downLines.filter((l) => l.error !== undefined).length, 1, "500 and above: logged");
   } finally {
     await srv.close();
     cap.restore();

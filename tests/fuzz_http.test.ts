@@ -14,11 +14,15 @@ import { hostileString, LINE_BREAK, params } from "./_fuzz.ts";
 const log = getLogger("app");
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SAFE = /^[A-Za-z0-9\-_.:=+/]+$/;
-const MAX = 128;
+const MAX = 255;
 
-/** The module's contract for a request or correlation id, written out independently. */
+/**
+ * The module's contract for a request or correlation id, written out independently.
+ * `-` alone is what lines outside a request carry, so it is never an id.
+ */
 function acceptedId(seen: string | null): seen is string {
-  return seen !== null && seen.length >= 1 && seen.length <= MAX && SAFE.test(seen);
+  return seen !== null && seen.length >= 1 && seen.length <= MAX && SAFE.test(seen) &&
+    seen !== "-";
 }
 
 /** W3C Trace Context `traceparent`, written out independently: the trace and parent ids it carries, if valid. */
@@ -48,9 +52,11 @@ const traceparent = fc.oneof(
 
 const requestId = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9\-_.:=+/]{1,140}$/),
+  fc.stringMatching(/^[A-Za-z0-9\-_.:=+/]{250,260}$/),
+  fc.constantFrom("-", "--", "-.", "_"),
   hostileString,
   fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)) }),
-  fc.string({ minLength: 129, maxLength: 6000, unit: fc.constantFrom("a", "-", "9") }),
+  fc.string({ minLength: 256, maxLength: 6000, unit: fc.constantFrom("a", "-", "9") }),
 );
 
 interface Sent {

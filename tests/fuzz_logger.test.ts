@@ -9,9 +9,18 @@ import {
   type LogLevel,
   runWithContext,
   setContextFields,
+  setUser,
   withContext,
 } from "../mod.ts";
-import { hostileString, LINE_BREAK, params, topLevelKeys } from "./_fuzz.ts";
+import {
+  bigString,
+  dottedKey,
+  hostileString,
+  LINE_BREAK,
+  params,
+  protoName,
+  topLevelKeys,
+} from "./_fuzz.ts";
 import { parseLogfmt } from "./_logfmt.ts";
 
 // ---------------------------------------------------------------------------
@@ -41,7 +50,8 @@ type Wrapper =
   | "date"
   | "badDate"
   | "throwingToString"
-  | "sparse";
+  | "sparse"
+  | "dag";
 
 type Recipe =
   | { leaf: unknown }
@@ -73,6 +83,7 @@ const WRAPPERS: Wrapper[] = [
   "badDate",
   "throwingToString",
   "sparse",
+  "dag",
 ];
 
 const leaf = fc.oneof(
@@ -238,10 +249,30 @@ function build(r: Recipe): unknown {
       a[5] = v;
       return a;
     }
+    case "dag":
+      return sharedGraph(v, 12, 10);
   }
 }
 
-/** Fields: hostile keys, the core keys themselves among them, with hostile values. */
+/**
+ * A graph of shared references without a cycle: `depth` levels, each an object whose `width`
+ * keys (and an array of as many items) all hold the same next level: width^depth paths.
+ */
+function sharedGraph(leafValue: unknown, width: number, depth: number): unknown {
+  let node: unknown = leafValue;
+  for (let d = 0; d < depth; d++) {
+    const next = node;
+    const o: Record<string, unknown> = { list: new Array(width).fill(next) };
+    for (let i = 0; i < width; i++) o[`k${i}`] = next;
+    node = o;
+  }
+  return node;
+}
+
+/**
+ * Fields: hostile keys, the core keys themselves among them, names an object inherits, dotted
+ * names that are prefixes of each other, with hostile values.
+ */
 const fields = fc.array(
   fc.tuple(
     fc.oneof(
@@ -257,6 +288,8 @@ const fields = fc.array(
         "constructor",
         "truncated",
       ),
+      protoName,
+      dottedKey,
     ),
     recipe,
   ),
@@ -297,7 +330,8 @@ const run: fc.Arbitrary<Run> = fc.record({
   nested: fields,
   set: fields,
   bound: fields,
-  requestId: fc.stringMatching(SAFE_ID),
+  // "-" alone is the id of no request: runWithContext replaces it (SECURITY.md).
+  requestId: fc.stringMatching(SAFE_ID).filter((id) => id !== "-"),
 });
 
 /** Logs one hostile call and returns the lines written. */
@@ -481,4 +515,105 @@ Deno.test("deep nesting (100k levels), endless toJSON chains and endless getters
   const parsed = JSON.parse(lines[0]);
   assert.equal(parsed.message, "deep");
   assert.equal(typeof parsed.endless, "string");
+});
+
+// ---------------------------------------------------------------------------
+// Every preset and logfmt, with redaction and a random cap: prototype member names, dotted
+// names that are prefixes of each other, shared-reference graphs and very large strings.
+
+const REDACT = ["password", "authorization"];
+/** What every secret value holds; it must never be in a line. */
+const SECRET = "S3CR3T";
+const secretKey = fc.oneof(
+  fc.constantFrom(...REDACT),
+  fc.constantFrom("PassWord", "AUTHORIZATION", "headers.authorization", "x.password"),
+  fc.tuple(
+    fc.constantFrom("user_", "extra_", "extra_extra_", "user_extra_"),
+    fc.constantFrom(...REDACT),
+  )
+    .map(([prefix, name]) => prefix + name),
+);
+
+interface PresetRun {
+  shape: { format: "json" | "logfmt"; preset: "default" | "ecs" | "otel" };
+  maxLineLength: number;
+  message: string | Recipe;
+  extra: [string, Recipe][];
+  ctx: [string, Recipe][];
+  bound: [string, Recipe][];
+  secrets: string[];
+  big: string | undefined;
+}
+
+const presetRun: fc.Arbitrary<PresetRun> = fc.record({
+  shape: fc.constantFrom(
+    { format: "json" as const, preset: "default" as const },
+    { format: "json" as const, preset: "ecs" as const },
+    { format: "json" as const, preset: "otel" as const },
+    { format: "logfmt" as const, preset: "default" as const },
+  ),
+  maxLineLength: fc.integer({ min: 600, max: 20_000 }),
+  message: fc.oneof({ weight: 3, arbitrary: hostileString }, { weight: 1, arbitrary: recipe }),
+  extra: fields,
+  ctx: fields,
+  bound: fields,
+  secrets: fc.array(secretKey, { maxLength: 4 }),
+  big: fc.option(bigString, { freq: 3 }).map((b) => b ?? undefined),
+});
+
+/** The keys of the object that holds a line's fields (OTel: the attributes), duplicates kept. */
+function fieldKeysOf(line: string, shape: PresetRun["shape"]): string[] {
+  if (shape.format === "logfmt") return Object.keys(parseLogfmt(line)); // throws on a key twice
+  if (shape.preset !== "otel") return topLevelKeys(line);
+  const attributes = line.lastIndexOf(',"attributes":{');
+  return topLevelKeys(line.slice(attributes + ',"attributes":'.length, -1));
+}
+
+Deno.test("property: every preset and logfmt, any names and values: one strict line within the cap, no key twice, no key both a value and an object, no redacted value in clear", () => {
+  fc.assert(
+    fc.property(presetRun, (r) => {
+      const lines: unknown[] = [];
+      configureLogging({
+        ...r.shape,
+        level: "DEBUG",
+        redact: REDACT,
+        maxLineLength: r.maxLineLength,
+        service: { name: "svc", version: "1" },
+        sink: (line) => lines.push(line),
+      });
+      try {
+        const extra = buildFields(r.extra);
+        for (const [i, key] of r.secrets.entries()) {
+          extra[key] = i % 2 ? { nested: `${SECRET}-${i}` } : `${SECRET}-${i}`;
+        }
+        if (r.big !== undefined) extra.big = r.big;
+        const message = typeof r.message === "string" ? r.message : build(r.message);
+        const log = getLogger("prop").child(buildFields(r.bound));
+        runWithContext({ fields: { ...buildFields(r.ctx), password: SECRET } }, () => {
+          setUser({ id: "u", password: SECRET, Authorization: SECRET });
+          log.info(message as string, extra);
+        });
+      } finally {
+        configureLogging({});
+      }
+      assert.equal(lines.length, 1);
+      const line = lines[0] as string;
+      assert.equal(typeof line, "string");
+      assert.ok(line.length <= r.maxLineLength, `${line.length} > ${r.maxLineLength}`);
+      assert.ok(!LINE_BREAK.test(line), "a line break");
+      assert.ok(line.isWellFormed(), "a lone surrogate in the line");
+      assert.ok(!line.includes(SECRET), `a secret in clear: ${line.slice(0, 2000)}`);
+      if (r.shape.format === "logfmt") parseLogfmt(line);
+      else assert.equal(typeof JSON.parse(line), "object");
+      const keys = fieldKeysOf(line, r.shape);
+      assert.equal(new Set(keys).size, keys.length, `duplicate keys: ${keys}`);
+      const set = new Set(keys);
+      for (const key of keys) {
+        for (let i = key.indexOf("."); i > 0; i = key.indexOf(".", i + 1)) {
+          assert.ok(!set.has(key.slice(0, i)), `${key.slice(0, i)} beside ${key}`);
+        }
+      }
+    }),
+    params(150),
+  );
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { getLogger, getRequestId, setContextFields } from "../mod.ts";
+import { getLogger, getRequestId, setContextFields, withRequestContext } from "../mod.ts";
 import { requestContext, type Variables } from "../middleware/hono.ts";
 import { capture, serve, sleep } from "./_helpers.ts";
 
@@ -104,15 +104,42 @@ Deno.test("Hono: an uncaught error is logged once with its stack; onError shapes
   }
 });
 
-Deno.test("Hono: an HTTPException is logged like any uncaught error and keeps its status", async () => {
+Deno.test("Hono: an HTTPException below 500 is a response, not an error: no ERROR line, its WARN finish line says all", async () => {
   const cap = capture();
   try {
-    const res = await app().request("/http-error");
-    assert.equal(res.status, 403);
-    assert.match(res.headers.get("x-request-id")!, UUID);
-    const errors = cap.lines().filter((l) => l.error !== undefined);
-    assert.equal(errors.length, 1);
-    assert.equal(cap.lines().at(-1)!.level, "WARN");
+    const a = app();
+    a.get("/unauthorized", () => {
+      throw new HTTPException(401, { message: "no token" });
+    });
+    a.get("/gone", () => {
+      throw new HTTPException(404, { res: new Response("gone here", { status: 404 }) });
+    });
+    a.get("/unavailable", () => {
+      throw new HTTPException(503, { message: "down" });
+    });
+    const srv = serve(a.fetch);
+    try {
+      for (const [path, status] of [["/http-error", 403], ["/unauthorized", 401], ["/gone", 404]]) {
+        const res = await fetch(`${srv.url}${path}`, {
+          headers: { "x-request-id": `he${status}` },
+        });
+        await res.text();
+        assert.equal(res.status, status);
+        assert.equal(res.headers.get("x-request-id"), `he${status}`);
+        const lines = cap.lines().filter((l) => l.request_id === `he${status}`);
+        assert.deepEqual(lines.map((l) => [l.level, l.message]), [
+          ["INFO", `GET ${path}`],
+          ["WARN", `GET ${path} - ${status}`],
+        ]);
+      }
+      const res = await fetch(`${srv.url}/unavailable`, { headers: { "x-request-id": "he503" } });
+      await res.text();
+      assert.equal(res.status, 503);
+      const errors = cap.lines().filter((l) => l.request_id === "he503" && l.error !== undefined);
+      assert.equal(errors.length, 1, "an HTTPException of 500 or more is still an error");
+    } finally {
+      await srv.close();
+    }
   } finally {
     cap.restore();
   }
@@ -194,4 +221,160 @@ Deno.test("the root export loads nothing at run time but node:async_hooks (no ho
   await walk(new URL("../mod.ts", import.meta.url));
   assert.deepEqual([...external].sort(), ["node:async_hooks"]);
   assert.ok(seen.size > 5, "the walk followed the module's own files");
+});
+
+/** The lines of request `id`, as [logger, level, message]. */
+function linesOfId(lines: Record<string, unknown>[], id: string | null) {
+  return lines.filter((l) => l.request_id === id).map((l) => [l.logger, l.level, l.message]);
+}
+
+Deno.test("Hono: when the app's onError throws, the original error and the onError failure are both logged", async () => {
+  const cap = capture();
+  const a = app();
+  a.onError(() => {
+    throw new Error("onError itself broke");
+  });
+  const srv = serve(a.fetch);
+  try {
+    const res = await fetch(`${srv.url}/boom`, { headers: { "x-request-id": "onerror-1" } });
+    await res.text();
+    assert.equal(res.status, 500);
+    assert.equal(res.headers.get("x-request-id"), "onerror-1");
+    const errors = cap.lines().filter((l) => l.error !== undefined);
+    const stacks = errors.map((l) => (l.error as Record<string, string>).stack);
+    assert.equal(errors.length, 2, JSON.stringify(errors));
+    assert.match(stacks[0], /^Error: handler exploded\n\s+at /);
+    assert.match(stacks[1], /^Error: onError itself broke\n\s+at /);
+    assert.ok(errors.every((l) => l.request_id === "onerror-1" && l.level === "ERROR"));
+    assert.equal(cap.lines().at(-1)!.message, "GET /boom - 500");
+  } finally {
+    await srv.close();
+    cap.restore();
+  }
+});
+
+Deno.test("Hono: a sub-app with its own requestContext() mounted by app.route reuses the request's context", async () => {
+  const cap = capture();
+  const sub = new Hono<{ Variables: Variables }>();
+  sub.use(requestContext());
+  sub.get("/x", (c) => {
+    log.info("in sub-app");
+    return c.json({ fromVar: c.get("requestId"), fromContext: getRequestId() });
+  });
+  sub.get("/boom", () => {
+    throw new Error("sub exploded");
+  });
+  const a = new Hono();
+  a.use(requestContext());
+  a.route("/api", sub);
+  const srv = serve(a.fetch);
+  try {
+    const res = await fetch(`${srv.url}/api/x`, { headers: { "x-request-id": "client-7" } });
+    assert.deepEqual(await res.json(), { fromVar: "client-7", fromContext: "client-7" });
+    assert.equal(res.headers.get("x-request-id"), "client-7");
+    assert.deepEqual(linesOfId(cap.lines(), "client-7"), [
+      ["http", "INFO", "GET /api/x"],
+      ["app", "INFO", "in sub-app"],
+      ["http", "INFO", "GET /api/x - 200"],
+    ]);
+    assert.equal(cap.lines().length, 3, "no second context, no second pair of access lines");
+    // Without a client id: the id the client gets is the one on the handler's line.
+    cap.raw.length = 0;
+    const fresh = await fetch(`${srv.url}/api/x`);
+    const body = await fresh.json();
+    assert.match(body.fromContext, UUID);
+    assert.equal(fresh.headers.get("x-request-id"), body.fromContext);
+    assert.equal(body.fromVar, body.fromContext);
+    assert.equal(linesOfId(cap.lines(), body.fromContext).length, 3);
+    assert.equal(cap.lines().length, 3);
+    // An error in the sub-app: logged once.
+    cap.raw.length = 0;
+    const boom = await fetch(`${srv.url}/api/boom`, { headers: { "x-request-id": "client-8" } });
+    await boom.text();
+    assert.equal(boom.status, 500);
+    assert.equal(cap.lines().filter((l) => l.error !== undefined).length, 1);
+    assert.equal(cap.lines().length, 3);
+  } finally {
+    await srv.close();
+    cap.restore();
+  }
+});
+
+Deno.test("withRequestContext inside Hono reuses Hono's request context: one id, one pair of access lines", async () => {
+  const cap = capture();
+  const legacy = withRequestContext((req: Request) => {
+    log.info("in legacy handler");
+    if (new URL(req.url).pathname.endsWith("/boom")) throw new Error("legacy exploded");
+    return Response.json({ id: getRequestId() });
+  });
+  const a = new Hono();
+  a.use(requestContext());
+  a.onError((err, c) => c.json({ error: err.message }, 500));
+  a.all("/legacy/*", (c) => legacy(c.req.raw));
+  const srv = serve(a.fetch);
+  try {
+    const res = await fetch(`${srv.url}/legacy/a`, { headers: { "x-request-id": "outer-1" } });
+    assert.deepEqual(await res.json(), { id: "outer-1" });
+    assert.equal(res.headers.get("x-request-id"), "outer-1");
+    assert.deepEqual(linesOfId(cap.lines(), "outer-1"), [
+      ["http", "INFO", "GET /legacy/a"],
+      ["app", "INFO", "in legacy handler"],
+      ["http", "INFO", "GET /legacy/a - 200"],
+    ]);
+    assert.equal(cap.lines().length, 3);
+    cap.raw.length = 0;
+    const boom = await fetch(`${srv.url}/legacy/boom`, { headers: { "x-request-id": "outer-2" } });
+    assert.deepEqual(await boom.json(), { error: "legacy exploded" }, "Hono's onError answers");
+    const lines = cap.lines();
+    assert.equal(lines.filter((l) => l.error !== undefined).length, 1);
+    assert.ok(lines.every((l) => l.request_id === "outer-2"));
+    assert.equal(lines.filter((l) => l.logger === "http").length, 3, "start, error, finish");
+  } finally {
+    await srv.close();
+    cap.restore();
+  }
+});
+
+Deno.test("Hono inside withRequestContext reuses the wrapper's request context; Hono's errors are logged once", async () => {
+  const cap = capture();
+  const a = new Hono<{ Variables: Variables }>();
+  a.use(requestContext());
+  a.onError((err, c) => c.json({ error: err.message }, 500));
+  a.get("/x", (c) => {
+    log.info("in hono");
+    return c.json({ fromVar: c.get("requestId"), fromContext: getRequestId() });
+  });
+  a.get("/boom", () => {
+    throw new Error("hono exploded");
+  });
+  a.get("/denied", () => {
+    throw new HTTPException(401, { message: "no" });
+  });
+  const srv = serve(withRequestContext(a.fetch));
+  try {
+    const res = await fetch(`${srv.url}/x`, { headers: { "x-request-id": "wrap-1" } });
+    assert.deepEqual(await res.json(), { fromVar: "wrap-1", fromContext: "wrap-1" });
+    assert.equal(res.headers.get("x-request-id"), "wrap-1");
+    assert.deepEqual(linesOfId(cap.lines(), "wrap-1"), [
+      ["http", "INFO", "GET /x"],
+      ["app", "INFO", "in hono"],
+      ["http", "INFO", "GET /x - 200"],
+    ]);
+    assert.equal(cap.lines().length, 3);
+    cap.raw.length = 0;
+    const boom = await fetch(`${srv.url}/boom`, { headers: { "x-request-id": "wrap-2" } });
+    assert.deepEqual(await boom.json(), { error: "hono exploded" });
+    const errors = cap.lines().filter((l) => l.error !== undefined);
+    assert.equal(errors.length, 1, "the error Hono's onError answered is logged, once");
+    assert.equal(errors[0].request_id, "wrap-2");
+    assert.equal(cap.lines().length, 3);
+    cap.raw.length = 0;
+    const denied = await fetch(`${srv.url}/denied`);
+    await denied.text();
+    assert.equal(denied.status, 500, "this app's onError answers everything with 500");
+    assert.equal(cap.lines().filter((l) => l.error !== undefined).length, 0);
+  } finally {
+    await srv.close();
+    cap.restore();
+  }
 });

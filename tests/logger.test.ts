@@ -6,6 +6,7 @@ import {
   setContextFields,
   withContext,
 } from "../mod.ts";
+import { type LogLevel, parseLevel } from "../src/levels.ts";
 import { capture } from "./_helpers.ts";
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -322,5 +323,21 @@ Deno.test("LOG_LEVEL and DEBUG from the environment set the default level", () =
     saved[0] === undefined ? Deno.env.delete("LOG_LEVEL") : Deno.env.set("LOG_LEVEL", saved[0]);
     saved[1] === undefined ? Deno.env.delete("DEBUG") : Deno.env.set("DEBUG", saved[1]);
     configureLogging({});
+  }
+});
+
+Deno.test("levels: a name of an Object.prototype member is no level (parseLevel, isEnabled, log)", () => {
+  const cap = capture();
+  try {
+    const log = getLogger("levels");
+    for (const name of [...Object.getOwnPropertyNames(Object.prototype), "__proto__"]) {
+      assert.equal(parseLevel(name), undefined, name);
+      assert.equal(parseLevel(name.toUpperCase()), undefined, name);
+      assert.equal(log.isEnabled(name as LogLevel), false, name);
+      log.log(name as LogLevel, "never written");
+    }
+    assert.equal(cap.raw.length, 0, cap.raw.join("\n"));
+  } finally {
+    cap.restore();
   }
 });

@@ -20,7 +20,9 @@ import {
   withRequestContext,
 } from "../mod.ts";
 import { contextLocalStorage, logTapeSink } from "../integrations/logtape.ts";
+import fc from "fast-check";
 import { parseStrict } from "./_strict_json.ts";
+import { params } from "./_fuzz.ts";
 import { serve, sleep } from "./_helpers.ts";
 
 const META = { category: ["logtape", "meta"], lowestLevel: "warning" as const, sinks: [] };
@@ -265,6 +267,75 @@ Deno.test("logTapeSink: the configured preset and redaction apply; the record's 
     password: "[REDACTED]",
     attempt: 3,
   });
+});
+
+/** Placeholder forms of LogTape's message templates that name `name` (held under `obj`/`list`). */
+const PLACEHOLDERS:
+  readonly ((name: string) => { template: string; props: (v: string) => object })[] = [
+    (n) => ({ template: `{${n}}`, props: (v) => ({ [n]: v }) }),
+    (n) => ({ template: `{ ${n} }`, props: (v) => ({ [n]: v }) }),
+    (n) => ({ template: `{obj.${n}}`, props: (v) => ({ obj: { [n]: v } }) }),
+    (n) => ({ template: `{obj?.${n}}`, props: (v) => ({ obj: { [n]: v } }) }),
+    (n) => ({ template: `{obj["${n}"]}`, props: (v) => ({ obj: { [n]: v } }) }),
+    (n) => ({ template: `{obj['${n}']}`, props: (v) => ({ obj: { [n]: v } }) }),
+    (n) => ({ template: `{list[0].${n}}`, props: (v) => ({ list: [{ [n]: v }] }) }),
+    (n) => ({ template: `{obj}`, props: (v) => ({ obj: { [n]: v, other: 1 } }) }),
+    (n) => ({ template: `{*}`, props: (v) => ({ [n]: v, other: 1 }) }),
+    (n) => ({ template: `{req.headers}`, props: (v) => ({ req: { headers: { [n]: v } } }) }),
+  ];
+
+Deno.test("property: a LogTape placeholder that is a redacted property never shows the secret in the message", async () => {
+  const lines: string[] = [];
+  configureLogging({
+    redact: ["password", "authorization", "req.headers.cookie"],
+    sink: (line) => lines.push(line),
+  });
+  await configure({
+    reset: true,
+    sinks: { ours: logTapeSink() },
+    loggers: [{ category: ["app"], lowestLevel: "trace", sinks: ["ours"] }, META],
+  });
+  const log = getLogTapeLogger(["app"]);
+  try {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...PLACEHOLDERS),
+        fc.constantFrom("password", "Authorization", "PASSWORD", "cookie"),
+        fc.stringMatching(/^[A-Za-z0-9]{8,16}$/).map((s) => `S3cret-${s}`),
+        fc.constantFrom("login ", "", "{{literal}} "),
+        (form, name, secret, before) => {
+          // `cookie` is redacted only as the path req.headers.cookie.
+          const { template, props } = form(name);
+          if (name === "cookie" && template !== "{req.headers}") return;
+          lines.length = 0;
+          log.info(`${before}${template} done`, props(secret) as Record<string, unknown>);
+          strictEqual(lines.length, 1);
+          ok(!lines[0].includes(secret), `${template}: ${lines[0]}`);
+          const message = parseStrict(lines[0]).message as string;
+          ok(message.includes("[REDACTED]"), message);
+          ok(message.endsWith(" done"), message);
+        },
+      ),
+      params(300),
+    );
+    // A record without its template (made by hand, or a tagged template): a value equal
+    // to a redacted property's value is still hidden.
+    lines.length = 0;
+    logTapeSink()({
+      category: ["app"],
+      level: "info",
+      message: ["token ", "S3cret-hand", ""],
+      timestamp: Date.now(),
+      properties: { Password: "S3cret-hand" },
+    });
+    ok(!lines[0].includes("S3cret-hand"), lines[0]);
+    // A value under a name that is not redacted is still rendered.
+    lines.length = 0;
+    log.info("user {user} ({obj.role})", { user: "ann", obj: { role: "admin" } });
+    strictEqual(parseStrict(lines[0]).message, 'user "ann" ("admin")');
+  } finally {
+    await tearDown();
+  }
 });
 
 Deno.test("logTapeSink: a hostile record still gives a line and never throws", () => {

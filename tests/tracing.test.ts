@@ -12,6 +12,7 @@ import {
   propagationHeaders,
   runWithContext,
   setCorrelationId,
+  setRequestId,
   setTraceContext,
   setUser,
   withContext,
@@ -272,6 +273,47 @@ Deno.test("a job started from a request keeps its correlation id and trace, with
   }
 });
 
+Deno.test("X-Request-ID: '-' (the id of no request) is replaced: its job keeps the trace, its id is propagated", async () => {
+  const cap = capture();
+  const jobs: Promise<void>[] = [];
+  let sent: Record<string, string> = {};
+  const srv = serve(withRequestContext(() => {
+    sent = propagationHeaders();
+    jobs.push(runWithContext(async () => {
+      await Promise.resolve();
+      log.info("job ran");
+    }));
+    return new Response("ok");
+  }));
+  try {
+    const res = await fetch(srv.url, { headers: { "x-request-id": "-", "x-correlation-id": "-" } });
+    await res.text();
+    await Promise.all(jobs);
+    const id = res.headers.get("x-request-id")!;
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    const start = cap.lines()[0];
+    const job = cap.lines().find((l) => l.message === "job ran")!;
+    assert.equal(start.request_id, id);
+    assert.equal(start.correlation_id, undefined, "'-' is no correlation id either");
+    assert.equal(sent["X-Request-ID"], id);
+    assert.equal(job.trace_id, start.trace_id, "the job continues the request's trace");
+    assert.equal(job.correlation_id, id);
+  } finally {
+    await srv.close();
+    cap.restore();
+  }
+});
+
+Deno.test("'-' from code is not an id: runWithContext generates one, setRequestId and setCorrelationId refuse it", () => {
+  runWithContext({ requestId: "-" }, () => {
+    assert.match(getRequestId(), /^[0-9a-f-]{36}$/);
+    assert.equal(setRequestId("-"), false);
+    assert.equal(setCorrelationId("-"), false);
+    assert.notEqual(getRequestId(), "-");
+    assert.equal(getContext()?.fields.correlation_id, undefined);
+  });
+});
+
 Deno.test("propagationHeaders: nothing outside a context; inside a job without a trace, one is started and logged", () => {
   const cap = capture();
   try {
@@ -380,6 +422,42 @@ Deno.test("two services on 127.0.0.1: B's lines join A's by trace_id, request_id
     // B's response header is the shared request id.
     assert.equal(res.headers.get("X-Request-ID"), "client-req-1");
     assert.equal(getRequestId(), "-");
+  } finally {
+    await serviceA.close();
+    await serviceB.close();
+    cap.restore();
+  }
+});
+
+Deno.test("propagation sends the request id under the headerName the adapter uses, from requests and their jobs", async () => {
+  const cap = capture();
+  // Service B (Hono) reads its id from X-Trace-Id, as A sends it.
+  const b = new Hono();
+  b.use(requestContext({ headerName: "X-Trace-Id", logger: "b.http" }));
+  b.get("/b", (c) => c.json({ id: getRequestId(), got: c.req.header("x-request-id") ?? null }));
+  const serviceB = serve(b.fetch);
+  let inRequest: Record<string, string> = {};
+  let inJob: Record<string, string> = {};
+  const serviceA = serve(withRequestContext(async () => {
+    inRequest = propagationHeaders();
+    await runWithContext(() => {
+      inJob = propagationHeaders();
+    });
+    const answer = await fetchWithContext(`${serviceB.url}/b`);
+    return new Response(await answer.text());
+  }, { headerName: "X-Trace-Id" }));
+  try {
+    const res = await fetch(serviceA.url, { headers: { "x-trace-id": "trace-name-1" } });
+    assert.deepEqual(await res.json(), { id: "trace-name-1", got: null });
+    assert.equal(inRequest["X-Trace-Id"], "trace-name-1");
+    assert.equal(inRequest["X-Request-ID"], undefined, JSON.stringify(inRequest));
+    assert.match(
+      inJob["X-Trace-Id"],
+      /^[0-9a-f-]{36}$/,
+      "a job sends its own id, under the same name",
+    );
+    assert.equal(inJob["X-Request-ID"], undefined);
+    assert.equal(res.headers.get("x-trace-id"), "trace-name-1");
   } finally {
     await serviceA.close();
     await serviceB.close();

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { withRequestContext } from "../../mod.ts";
 import { requestContext, type Variables } from "../../middleware/hono.ts";
 import { installCapture } from "./capture.ts";
-import { type RouteEnv, routes } from "./routes.ts";
+import { type Route, type RouteEnv, routes } from "./routes.ts";
 
 installCapture();
 
@@ -24,29 +24,56 @@ function routeEnv(rest: unknown[]): RouteEnv {
   return {};
 }
 
-/** The Fetch-handler shape: `(request, ...rest) => Response`, wrapped by `withRequestContext`. */
-export const fetchHandler: (request: Request, ...rest: unknown[]) => Promise<Response> =
-  withRequestContext(
-    (request: Request, ...rest: unknown[]) => {
-      const route = routes[new URL(request.url).pathname];
-      if (!route) return new Response("not found", { status: 404 });
-      return route(request, routeEnv(rest));
-    },
-  ) as (request: Request, ...rest: unknown[]) => Promise<Response>;
+/** The app's routes as a Fetch handler; under `/finish/` the same routes. */
+function routeHandler(request: Request, ...rest: unknown[]): Response | Promise<Response> {
+  const path = new URL(request.url).pathname.replace(/^\/finish(?=\/)/, "");
+  const route = routes[path];
+  if (!route) return new Response("not found", { status: 404 });
+  return route(request, routeEnv(rest));
+}
+
+const isHealth = (path: string) => path === "/health";
+const fetchMain = withRequestContext(routeHandler, {
+  skip: (request) => isHealth(new URL(request.url).pathname),
+});
+const fetchFinish = withRequestContext(routeHandler, { accessLog: "finish" });
+
+/**
+ * The Fetch-handler shape: `(request, ...rest) => Response`, wrapped by `withRequestContext`
+ * (health checks skipped); paths under `/finish/` go through a wrapper with `accessLog: "finish"`.
+ */
+export const fetchHandler = (request: Request, ...rest: unknown[]): Promise<Response> =>
+  new URL(request.url).pathname.startsWith("/finish/")
+    ? fetchFinish(request, ...rest)
+    : fetchMain(request, ...rest);
 
 /** The Hono shape: `requestContext()` first, every route registered with Hono. */
 export const honoApp: Hono<{ Variables: Variables }> = new Hono<{ Variables: Variables }>();
 
-honoApp.use(requestContext());
+const honoMain = requestContext({ skip: (c) => isHealth(c.req.path) });
+const honoFinish = requestContext({ accessLog: "finish" });
+// One middleware per request: `accessLog: "finish"` under /finish/, the default elsewhere.
+honoApp.use((c, next) =>
+  c.req.path.startsWith("/finish/") ? honoFinish(c, next) : honoMain(c, next)
+);
 honoApp.use(async (c, next) => {
   await next();
   c.res.headers.set("x-hono-request-id", c.get("requestId"));
 });
 honoApp.onError((err, c) =>
-  c.json({ error: "hono onError", message: err.message, request_id: c.get("requestId") }, 500)
+  // As Hono's default handler: an error that carries its own response (HTTPException) gives it.
+  "getResponse" in err && typeof err.getResponse === "function"
+    ? err.getResponse() as Response
+    : c.json({ error: "hono onError", message: err.message, request_id: c.get("requestId") }, 500)
 );
 for (const [path, route] of Object.entries(routes)) {
-  honoApp.all(path, (c) => {
+  honoApp.all(path, handle(route));
+  honoApp.all(`/finish${path}`, handle(route));
+}
+
+/** A route as a Hono handler, with Workers' `ctx.waitUntil` when there is one. */
+function handle(route: Route) {
+  return (c: Context) => {
     let env: RouteEnv = {};
     try {
       env = routeEnv([c.executionCtx]);
@@ -54,5 +81,5 @@ for (const [path, route] of Object.entries(routes)) {
       // No execution context outside Workers.
     }
     return route(c.req.raw, env);
-  });
+  };
 }

@@ -9,7 +9,7 @@ import { configureLogging } from "../../mod.ts";
 /** Every log line written since the app started, oldest first. */
 export const capturedLines: string[] = [];
 
-/** Sends all logging (DEBUG and up, JSON) to {@linkcode capturedLines}. */
+/** Sends all logging (DEBUG and up, JSON, a request's DEBUG lines held) to {@linkcode capturedLines}. */
 export function installCapture(): void {
   configureLogging({
     level: "DEBUG",
@@ -18,6 +18,8 @@ export function installCapture(): void {
       capturedLines.push(line);
     },
     service: { name: "conformance", version: "1.0.0", environment: "test" },
+    // A request's DEBUG lines are held and written only if it fails (the /held route).
+    requestBuffer: { level: "DEBUG" },
   });
 }
 

@@ -10,7 +10,7 @@ import type { Target } from "./runner.ts";
 export type LogLine = Record<string, unknown>;
 
 /** The characters an accepted request id may contain. */
-export const ID_PATTERN: RegExp = /^[A-Za-z0-9\-_.:=+\/]{1,128}$/;
+export const ID_PATTERN: RegExp = /^[A-Za-z0-9\-_.:=+\/]{1,255}$/;
 
 /** A fresh id for one case, unique across runs and targets. */
 export function newId(prefix: string): string {

@@ -8,9 +8,11 @@ import {
   getContext,
   getLogger,
   getRequestId,
+  propagationHeaders,
   runWithContext,
   setContextFields,
   withContext,
+  withRequestContext,
 } from "../../mod.ts";
 import { linesContaining } from "./capture.ts";
 
@@ -114,6 +116,37 @@ async function fields(): Promise<Response> {
   return Response.json({ applied });
 }
 
+/**
+ * A client's JSON (here from the `x-fields` header, as a body would be) handed to
+ * `setContextFields` as it is: its keys are data, `__proto__` included, and the
+ * headers sent downstream come only from the context's own fields.
+ */
+function jsonFields(request: Request): Response {
+  const applied = setContextFields(JSON.parse(request.headers.get("x-fields") ?? "{}"));
+  log.info("json fields set");
+  return Response.json({ applied, sent: propagationHeaders() });
+}
+
+/** A handler wrapped by `withRequestContext` of its own, run inside the app's adapter: it reuses the request. */
+const nestedAdapter: Route = withRequestContext(() => {
+  log.info("nested handler");
+  return Response.json({ id: getRequestId() });
+});
+
+/** An error that carries its own response (as Hono's `HTTPException` does), below 500. */
+class Refused extends Error {
+  readonly status = 401;
+  getResponse(): Response {
+    return new Response("refused", { status: 401 });
+  }
+}
+
+/** Throws an error that carries its own 401: an answer, not an error to log. */
+function refused(): Response {
+  log.info("refusing");
+  throw new Refused("no token");
+}
+
 /** Throws after an await: the adapters must answer 500 and log the error once. */
 async function error(): Promise<Response> {
   await sleep(1);
@@ -178,6 +211,25 @@ function cpu(): Response {
   return Response.json({ x: x > 0 });
 }
 
+/**
+ * Three DEBUG lines, held by the request buffer, then (with `?fail=1`) an error: the held
+ * lines are written before the error line, and never for a request that succeeds.
+ */
+async function held(request: Request): Promise<Response> {
+  for (let i = 0; i < 3; i++) {
+    log.debug("held step", { i });
+    await sleep(1);
+  }
+  if (new URL(request.url).searchParams.has("fail")) throw new Error("held boom");
+  return Response.json({ held: 3 });
+}
+
+/** A health check the apps `skip`: 200, or 503 with `?down=1`. */
+function health(request: Request): Response {
+  const down = new URL(request.url).searchParams.has("down");
+  return new Response(down ? "down" : "ok", { status: down ? 503 : 200 });
+}
+
 /** Test plumbing: captured lines containing `q` (JSON array of strings). */
 function logs(request: Request): Response {
   const q = new URL(request.url).searchParams.get("q") ?? "";
@@ -196,11 +248,16 @@ export const routes: Record<string, Route> = {
   "/ctx": ctx,
   "/nested": nested,
   "/fields": fields,
+  "/json-fields": jsonFields,
   "/error": error,
+  "/nested-adapter": nestedAdapter,
+  "/refused": refused,
   "/background": background,
   "/timer": timer,
   "/stream": stream,
   "/cpu": cpu,
+  "/held": held,
+  "/health": health,
   "/__logs": logs,
   "/__info": info,
 };

@@ -71,9 +71,10 @@ const generatedCase: Case = {
 };
 
 const maxLengthCase: Case = {
-  name: "an id of exactly 128 characters from the whole allowed alphabet is kept",
+  name:
+    "an id of exactly 255 characters (the default limit) from the whole allowed alphabet is kept",
   async run(t) {
-    const id = ("aZ09-_.:=+/" + newId("max")).padEnd(128, "x");
+    const id = ("aZ09-_.:=+/" + newId("max")).padEnd(255, "x");
     const res = await get(t, "/ping", id);
     await res.text();
     assert.equal(res.headers.get("X-Request-ID"), id);
@@ -89,8 +90,9 @@ const invalidCase: Case = {
       `quo"te${tag}`,
       `semi;colon${tag}`,
       `<tag>${tag}`,
-      `${tag}${"a".repeat(129 - tag.length)}`,
+      `${tag}${"a".repeat(256 - tag.length)}`,
       "",
+      "-", // what lines outside any request carry: a request's id never is
     ];
     for (const raw of bad) {
       const res = await get(t, "/ping", raw);
@@ -99,7 +101,7 @@ const invalidCase: Case = {
       assert.notEqual(echoed, raw, `echoed raw ${JSON.stringify(raw)}`);
       assert.match(echoed, ID_PATTERN);
       await accessLines(t, echoed, "/ping", 200);
-      if (raw) {
+      if (raw && raw !== "-") {
         assert.deepEqual(await rawLinesContaining(t, raw), [], `logged ${JSON.stringify(raw)}`);
       }
     }
@@ -150,6 +152,41 @@ const errorCase: Case = {
   },
 };
 
+const nestedAdapterCase: Case = {
+  name: "an adapter inside the app's adapter reuses the request: one id, one pair of access lines",
+  async run(t) {
+    const id = newId("nest");
+    const res = await get(t, "/nested-adapter", id);
+    assert.deepEqual(await res.json(), { id });
+    assert.equal(res.headers.get("X-Request-ID"), id);
+    const { lines } = await accessLines(t, id, "/nested-adapter", 200);
+    assert.deepEqual(lines.map((l) => l.message), [
+      "GET /nested-adapter",
+      "nested handler",
+      "GET /nested-adapter - 200",
+    ]);
+    const fresh = await get(t, "/nested-adapter");
+    const body = await fresh.json();
+    assert.match(body.id, ID_PATTERN);
+    assert.equal(fresh.headers.get("X-Request-ID"), body.id, "the client's id is the handler's");
+  },
+};
+
+const refusedCase: Case = {
+  name: "an error carrying its own response below 500 is that answer: no error line, a WARN finish",
+  async run(t) {
+    const id = newId("refused");
+    const res = await get(t, "/refused", id);
+    assert.equal(res.status, 401);
+    assert.equal(await res.text(), "refused");
+    assert.equal(res.headers.get("X-Request-ID"), id);
+    const { lines, finish } = await accessLines(t, id, "/refused", 401);
+    assert.equal(finish.level, "WARN");
+    assert.deepEqual(lines.filter((l) => l.level === "ERROR" || l.error !== undefined), []);
+    assert.equal(lines.length, 3, JSON.stringify(lines));
+  },
+};
+
 const nestedCase: Case = {
   name: "nested withContext adds fields inside and restores the outer scope",
   async run(t) {
@@ -182,6 +219,27 @@ const fieldsCase: Case = {
     assert.equal(only(lines, "fields set").user_id, "u-42");
     assert.equal(finish.user_id, "u-42");
     assert.equal(finish.plan, "pro");
+  },
+};
+
+const jsonKeysCase: Case = {
+  name: "keys of a client's JSON are data: __proto__ is logged as a key and never propagated",
+  async run(t) {
+    const id = newId("keys");
+    const json = '{"__proto__":{"correlation_id":"evil-corr"},"toString":"t","constructor":1}';
+    const res = await get(t, "/json-fields", id, { "x-fields": json });
+    const body = await res.json();
+    assert.equal(body.applied, true);
+    assert.equal(body.sent["X-Correlation-ID"], undefined, JSON.stringify(body.sent));
+    assert.equal(body.sent["X-Request-ID"], id);
+    const { lines, finish } = await accessLines(t, id, "/json-fields", 200);
+    for (const line of [only(lines, "json fields set"), finish]) {
+      assert.ok(Object.hasOwn(line, "__proto__"), JSON.stringify(line));
+      assert.equal(JSON.stringify(line.__proto__), '{"correlation_id":"evil-corr"}');
+      assert.equal(line.toString, "t");
+      assert.equal(line.constructor, 1);
+      assert.equal(line.correlation_id, undefined);
+    }
   },
 };
 
@@ -267,6 +325,72 @@ const shapeCase: Case = {
   },
 };
 
+const finishCase: Case = {
+  name: 'accessLog "finish": one access line per request, when it ends, with the context\'s fields',
+  async run(t) {
+    const id = newId("finish");
+    const res = await get(t, "/finish/fields", id);
+    assert.deepEqual(await res.json(), { applied: true });
+    assert.equal(res.headers.get("X-Request-ID"), id);
+    const lines = await waitForLines(t, id, (ls) => ls.some((l) => l.status_code !== undefined));
+    assert.deepEqual(lines.map((l) => l.message), ["fields set", "GET /finish/fields - 200"]);
+    const finish = lines[1];
+    assert.equal(finish.level, "INFO");
+    assert.equal(finish.path, "/finish/fields");
+    assert.equal(finish.user_id, "u-42");
+    assert.equal(finish.warn_count, 0);
+    assert.ok(typeof finish.duration_ms === "number" && finish.duration_ms >= 0);
+  },
+};
+
+const heldCase: Case = {
+  name: "requestBuffer: held DEBUG lines are written before the error line, by the time the " +
+    "response arrives; never for a request that succeeds",
+  async run(t) {
+    const ok = newId("held-ok");
+    const res = await get(t, "/held", ok);
+    assert.deepEqual(await res.json(), { held: 3 });
+    await accessLines(t, ok, "/held", 200);
+    assert.deepEqual((await linesOf(t, ok)).filter((l) => l.level === "DEBUG"), []);
+
+    const failed = newId("held-fail");
+    const answer = await get(t, "/held?fail=1", failed);
+    assert.equal(answer.status, 500);
+    await answer.text();
+    // No waiting: on Workers too the lines are written before the request ends.
+    const lines = await linesOf(t, failed);
+    const steps = lines.filter((l) => l.message === "held step");
+    assert.deepEqual(steps.map((l) => [l.level, l.i]), [["DEBUG", 0], ["DEBUG", 1], ["DEBUG", 2]]);
+    const errorAt = lines.findIndex((l) => l.message === "Unhandled error");
+    assert.ok(errorAt > lines.indexOf(steps[2]), JSON.stringify(lines.map((l) => l.message)));
+    const finish = only(lines, "GET /held - 500");
+    assert.equal(finish.error_message, "held boom");
+    assert.equal(finish.error_name, "Error");
+    const times = steps.map((l) => Date.parse(l.timestamp as string));
+    assert.ok(times[0] <= times[1] && times[1] <= times[2], "their own timestamps, in order");
+  },
+};
+
+const skipCase: Case = {
+  name: "skip: a health check gets its id but no line when it answers 200; its lines when it fails",
+  async run(t) {
+    const ok = newId("health-ok");
+    const res = await get(t, "/health", ok);
+    assert.equal(await res.text(), "ok");
+    assert.equal(res.headers.get("X-Request-ID"), ok);
+    const down = newId("health-down");
+    const failed = await get(t, "/health?down=1", down);
+    assert.equal(failed.status, 503);
+    assert.equal(failed.headers.get("X-Request-ID"), down);
+    await failed.text();
+    const { lines, start, finish } = await accessLines(t, down, "/health", 503);
+    assert.equal(lines.length, 2, JSON.stringify(lines));
+    assert.equal(finish.level, "ERROR");
+    assert.ok(String(start.timestamp) <= String(finish.timestamp));
+    assert.deepEqual(await linesOf(t, ok), []);
+  },
+};
+
 /** All cases, in the order they run. */
 export const suite: Case[] = [
   runtimeCase,
@@ -276,12 +400,18 @@ export const suite: Case[] = [
   invalidCase,
   notFoundCase,
   errorCase,
+  nestedAdapterCase,
+  refusedCase,
   nestedCase,
   fieldsCase,
+  jsonKeysCase,
   backgroundCase,
   timerCase,
   streamCase,
   cpuCase,
   shapeCase,
   isolationCase,
+  finishCase,
+  heldCase,
+  skipCase,
 ];
