@@ -25,7 +25,7 @@
 
 import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
 import { consoleSink, flushWithin, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
-import { defaultSink, type FormatName, resolveFormat, stdoutIsTerminal } from "./_default_sink.ts";
+import { defaultSink, resolveFormat, stdoutIsTerminal } from "./_default_sink.ts";
 import type { FormatConfig, Preset } from "./_format.ts";
 import { type RequestIdGenerator, setGenerator } from "./ids.ts";
 import { resolveSignal, type SignalConfig } from "./_signal.ts";
@@ -105,7 +105,7 @@ export interface LoggingOptions {
    * writes to a terminal and `NO_COLOR` is not set; `FORCE_COLOR` forces colours, with any
    * sink.
    */
-  format?: FormatName;
+  format?: "json" | "logfmt" | "pretty";
   /**
    * Where lines go. Default, chosen where the lines can be seen:
    * - Deno, Node and Bun: {@linkcode stdoutSink}, lines gathered and written to stdout
