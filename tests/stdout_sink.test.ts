@@ -3,19 +3,12 @@
 // threshold, order kept and no line split under concurrent requests on a real Deno.serve,
 // a slow reader (bounded memory, nothing lost). Exit paths: tests/subprocess.test.ts.
 import assert from "node:assert/strict";
+import { exists, spawnPiped } from "./_helpers.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const child = new URL("./fixtures/stdout_child.ts", import.meta.url).pathname;
 const bin = `${root}node_modules/.bin`;
 const canRun = Deno.permissions.querySync({ name: "run" }).state === "granted";
-
-function exists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
 
 const RUNTIMES: { name: string; argv: string[]; available: boolean }[] = [
   {
@@ -39,16 +32,7 @@ const RUNTIMES: { name: string; argv: string[]; available: boolean }[] = [
   { name: "bun", argv: [`${bin}/bun`, child], available: exists(`${bin}/bun`) },
 ];
 
-function spawn(argv: string[], mode: string): Deno.ChildProcess {
-  return new Deno.Command(argv[0], {
-    args: [...argv.slice(1), mode],
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-}
+const spawn = (argv: string[], mode: string) => spawnPiped(argv, [mode]);
 
 async function run(argv: string[], mode: string): Promise<{ code: number; out: string[] }> {
   const out = await spawn(argv, mode).output();

@@ -2,6 +2,7 @@
 // a buffered sink flushed by the exit hooks. These tests run `deno run` children,
 // so the test task grants --allow-run; without it they are skipped.
 import assert from "node:assert/strict";
+import { exists, spawnPiped } from "./_helpers.ts";
 
 const canRun = Deno.permissions.querySync({ name: "run" }).state === "granted";
 const child = new URL("./fixtures/sink_child.ts", import.meta.url).pathname;
@@ -66,14 +67,6 @@ const root = new URL("..", import.meta.url).pathname;
 const exitChild = new URL("./fixtures/exit_child.ts", import.meta.url).pathname;
 const bin = `${root}node_modules/.bin`;
 
-function exists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
 function onPath(name: string): boolean {
   return (Deno.env.get("PATH") ?? "").split(":").some((dir) => dir && exists(`${dir}/${name}`));
 }
@@ -106,14 +99,7 @@ async function runChild(
   signal?: Deno.Signal,
   sink = "buffered",
 ): Promise<Ended> {
-  const proc = new Deno.Command(argv[0], {
-    args: [...argv.slice(1), mode, sink],
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const proc = spawnPiped(argv, [mode, sink]);
   const killer = setTimeout(() => proc.kill("SIGKILL"), 30_000);
   let stderr = "";
   const readErr = (async () => {
