@@ -15,7 +15,7 @@ const bin = join(root, "node_modules", ".bin");
 const server = join(root, "bench", "http_server.ts");
 const smoke = process.env.BENCH_SMOKE === "1";
 const rounds = smoke ? 1 : Number(process.env.BENCH_ROUNDS) || 5;
-const seconds = smoke ? 1 : Number(process.env.BENCH_SECONDS) || 4;
+const seconds = smoke ? 1 : Number(process.env.BENCH_SECONDS) || 3;
 const connections = 32;
 const hasWrk = !smoke && spawnSync("wrk", ["--version"]).error === undefined;
 
