@@ -38,7 +38,7 @@
  * @module
  */
 
-import { consoleSink, failureReporter, reportsHeld, type SinkObject } from "./sinks.ts";
+import { consoleSink, failureReporter, onWorkers, reportsHeld, type SinkObject } from "./sinks.ts";
 import { onExit } from "./_exit.ts";
 import type { LogLevel } from "./levels.ts";
 
@@ -91,6 +91,7 @@ interface ProcessLike {
 
 /** stdout of this runtime, or `undefined` where there is none (Workers, a browser). */
 function stdout(): Output | undefined {
+  if (onWorkers()) return undefined; // workerd's node:fs is no way to its log
   try {
     const g = globalThis as { Deno?: DenoLike; process?: ProcessLike };
     const deno = g.Deno?.stdout;
