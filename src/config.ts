@@ -3,8 +3,10 @@
  * redaction and limits.
  *
  * Nothing happens at import: until `configureLogging` is called, the first log
- * line sets up the defaults (JSON to the console, the level from `LOG_LEVEL`
- * where the runtime lets the module read it, else INFO).
+ * line sets up the defaults: the level from `LOG_LEVEL` and the format from
+ * `LOG_FORMAT` where the runtime lets the module read them, else INFO, and pretty
+ * lines on a terminal or JSON elsewhere; lines to stdout in batches on Deno, Node
+ * and Bun, one `console` call per line on Workers (see {@linkcode LoggingOptions}).
  *
  * @example Configure once at start-up
  * ```ts
@@ -23,6 +25,7 @@
 
 import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
 import { consoleSink, flushWithin, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
+import { defaultSink, resolveFormat, stdoutIsTerminal } from "./_default_sink.ts";
 import type { FormatConfig } from "./_format.ts";
 import { PRESETS } from "./_presets.ts";
 import { type RequestIdGenerator, setGenerator } from "./ids.ts";
@@ -108,14 +111,29 @@ export interface LoggingOptions {
   /** The lowest level written. Default: `LOG_LEVEL` from the environment (or `DEBUG=1`/`true`), else `"INFO"`. */
   level?: LogLevel;
   /**
-   * `"json"` (default): one JSON object per line; `"logfmt"`: `key=value` pairs for people and
-   * grep; `"pretty"`: one compact line per record for a terminal (local time, level, logger,
+   * `"json"`: one JSON object per line; `"logfmt"`: `key=value` pairs for people and grep;
+   * `"pretty"`: one compact line per record for a terminal (local time, level, logger,
    * message, the request id's first 8 characters, the fields dimmed; an error's stack below,
-   * indented). Pretty lines are coloured when the default sink writes to a terminal and
-   * `NO_COLOR` is not set; `FORCE_COLOR` forces colours, with any sink.
+   * indented). Default: the `LOG_FORMAT` environment variable (`json`, `logfmt` or `pretty`,
+   * read where that needs no permission prompt, as `LOG_LEVEL`); without it, `"pretty"` when
+   * the default sink writes to a terminal (`Deno.stdout.isTerminal()`,
+   * `process.stdout.isTTY`) and `"json"` otherwise, so a sink given here gets JSON unless
+   * told otherwise. Pretty lines are coloured when the default sink (or `consoleSink`)
+   * writes to a terminal and `NO_COLOR` is not set; `FORCE_COLOR` forces colours, with any
+   * sink.
    */
   format?: "json" | "logfmt" | "pretty";
-  /** Where lines go. Default: {@linkcode consoleSink}. */
+  /**
+   * Where lines go. Default, chosen where the lines can be seen:
+   * - Deno, Node and Bun: {@linkcode stdoutSink}, lines gathered and written to stdout
+   *   once per event-loop turn;
+   * - Deno with its OpenTelemetry on (`OTEL_DENO=true`, which exports console calls only),
+   *   Cloudflare Workers and browsers: {@linkcode consoleSink}, one `console` call per line
+   *   through the method of its level.
+   *
+   * Override either way: `sink: consoleSink` for a line per console call, `sink: stdoutSink()`
+   * for batches to stdout while Deno's OpenTelemetry is on.
+   */
   sink?: Sink;
   /** Service fields added to every line. */
   service?: ServiceInfo;
@@ -193,9 +211,7 @@ export function configureLogging(options: LoggingOptions = {}): void {
   setGenerator(options.generator);
   const signal = resolveSignal(options.requestBuffer, options.sample);
   const threshold = LOG_LEVELS[level];
-  const format = options.format === "logfmt" || options.format === "pretty"
-    ? options.format
-    : "json";
+  const format = resolveFormat(options.format, options.sink !== undefined, readEnv);
   current = {
     level,
     threshold,
@@ -216,7 +232,7 @@ export function configureLogging(options: LoggingOptions = {}): void {
     },
     maxLineLength: positive(options.maxLineLength, 65536),
     service,
-    sink: guardSink(options.sink ?? consoleSink),
+    sink: guardSink(options.sink ?? defaultSink(readEnv)),
   };
 }
 
@@ -231,19 +247,6 @@ function prettyColor(sink: Sink | undefined): boolean {
 function denoNoColor(): boolean {
   try {
     return (globalThis as { Deno?: { noColor?: boolean } }).Deno?.noColor === true;
-  } catch {
-    return false;
-  }
-}
-
-function stdoutIsTerminal(): boolean {
-  try {
-    const g = globalThis as {
-      Deno?: { stdout?: { isTerminal?(): boolean } };
-      process?: { stdout?: { isTTY?: boolean } };
-    };
-    if (g.Deno !== undefined) return g.Deno.stdout?.isTerminal?.() === true;
-    return g.process?.stdout?.isTTY === true;
   } catch {
     return false;
   }
