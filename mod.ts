@@ -48,6 +48,7 @@ export { generateRequestId, isSafeId, type RequestIdGenerator } from "./src/ids.
 export { consoleSink, type Sink, type SinkFunction, type SinkObject } from "./src/sinks.ts";
 export { type BufferedSink, bufferedSink, type BufferedSinkOptions } from "./src/buffered_sink.ts";
 export { type FdSink, fdSink } from "./src/fd_sink.ts";
+export { type StdoutSink, stdoutSink, type StdoutSinkOptions } from "./src/stdout_sink.ts";
 export {
   flushLogsOnSignals,
   type FlushLogsOnSignalsOptions,

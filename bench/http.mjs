@@ -1,38 +1,92 @@
-// Requests per second over real HTTP on 127.0.0.1: Deno.serve bare against Deno.serve with
-// this module (access lines to /dev/null), and with logRequests: false (what the context alone
-// costs), measured in alternating rounds in one run.
+// Requests per second over real HTTP on 127.0.0.1 (issue 11): the contenders of
+// bench/http_server.ts on Deno (`Deno.serve`), on Node (`@hono/node-server`) and on Bun
+// (`Bun.serve`), each server's stdout to /dev/null, measured in alternating rounds (every
+// contender of a runtime once per round) in one run; medians.
 // The load comes from wrk when it is installed (Debian's `wrk`), else from autocannon.
+// BENCH_RUNTIMES=deno,node limits the runtimes; BENCH_ROUNDS and BENCH_SECONDS the length.
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-// Deno from PATH: npx puts the pinned one there (.ci/matrix.mjs); node_modules holds no deno.
-const deno = "deno";
+const bin = join(root, "node_modules", ".bin");
+const server = join(root, "bench", "http_server.ts");
 const smoke = process.env.BENCH_SMOKE === "1";
 const rounds = smoke ? 1 : Number(process.env.BENCH_ROUNDS) || 5;
-const seconds = smoke ? 1 : 5;
+const seconds = smoke ? 1 : Number(process.env.BENCH_SECONDS) || 3;
 const connections = 32;
 const hasWrk = !smoke && spawnSync("wrk", ["--version"]).error === undefined;
 
-function startServer(mode) {
-  const child = spawn(deno, [
-    "run",
-    "--allow-net=127.0.0.1",
-    "--allow-write=/dev/null",
-    "--allow-env",
-    join(root, "bench", "http_server.ts"),
-    mode,
-  ], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NO_COLOR: "1" } });
+export const CONTENDERS = [
+  "bare",
+  "floor-header",
+  "floor-console",
+  "floor-batched",
+  "hono-logger",
+  "hono-pino",
+  "logtape-hono",
+  "module-fetch",
+  "module-hono",
+  "module-fetch-one",
+  "module-hono-one",
+  "module-fetch-quiet",
+  "module-hono-quiet",
+];
+
+// Deno from PATH: npx puts the pinned one there (.ci/matrix.mjs); node_modules holds no deno.
+const RUNTIMES = [
+  {
+    name: "deno",
+    argv: [
+      "deno",
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-env",
+      "--allow-read",
+      "--allow-sys=hostname",
+      server,
+    ],
+    version: () => spawnSync("deno", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0],
+    available: spawnSync("deno", ["--version"]).error === undefined,
+  },
+  {
+    name: "node",
+    argv: [process.execPath, "--import", "tsx", server],
+    version: () => `node ${process.version} (@hono/node-server)`,
+    available: true,
+  },
+  {
+    name: "bun",
+    argv: [join(bin, "bun"), server],
+    version: () =>
+      `bun ${spawnSync(join(bin, "bun"), ["--version"], { encoding: "utf8" }).stdout.trim()}`,
+    available: existsSync(join(bin, "bun")),
+  },
+].filter((r) =>
+  r.available &&
+  (!process.env.BENCH_RUNTIMES || process.env.BENCH_RUNTIMES.split(",").includes(r.name))
+);
+
+function startServer(runtime, contender) {
+  const [cmd, ...args] = runtime.argv;
+  const child = spawn(cmd, [...args, contender], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "pipe"], // stdout: /dev/null
+    env: { ...process.env, NO_COLOR: "1", PATH: `${bin}:${process.env.PATH}` },
+  });
   return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = /LISTENING (\d+)/.exec(out);
+    let err = "";
+    child.stderr.on("data", (chunk) => {
+      err += chunk;
+      const m = /LISTENING (\d+)/.exec(err);
       if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}/` });
     });
-    child.on("exit", (code) => reject(new Error(`server ${mode} exited with ${code}`)));
+    child.on(
+      "exit",
+      (code) => reject(new Error(`${runtime.name} ${contender} exited with ${code}: ${err}`)),
+    );
   });
 }
 
@@ -60,35 +114,41 @@ function median(values) {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-const modes = ["bare", "module", "module-quiet"];
-const servers = {};
-for (const mode of modes) servers[mode] = await startServer(mode);
-const rps = Object.fromEntries(modes.map((mode) => [mode, []]));
-try {
-  for (let r = 0; r < rounds; r++) {
-    for (const mode of modes) {
-      const url = servers[mode].url;
-      rps[mode].push(hasWrk ? loadWrk(url) : await loadAutocannon(url));
-    }
-  }
-} finally {
-  for (const s of Object.values(servers)) {
-    s.child.removeAllListeners("exit");
-    s.child.kill("SIGTERM");
-  }
-}
-const version = spawnSync(deno, ["--version"], { encoding: "utf8" }).stdout.split("\n")[0];
-const results = Object.entries(rps).map(([name, values]) => ({
-  name,
-  rps: median(values),
-  rounds: values,
-}));
 const tool = hasWrk
   ? `wrk -t1 -c${connections} -d${seconds}s`
   : `autocannon -c ${connections} -d ${seconds}`;
-console.log(`\nhttp on ${version} (${tool}, ${rounds} alternating rounds)`);
-for (const r of results) console.log(`  ${r.name.padEnd(8)} ${Math.round(r.rps)} req/s`);
-console.log(`  module/bare: ${(results[1].rps / results[0].rps * 100).toFixed(1)}%`);
-console.log(
-  `BENCH-RESULT ${JSON.stringify({ suite: "http", runtime: version, tool, results })}`,
-);
+
+for (const runtime of RUNTIMES) {
+  const servers = {};
+  const rps = Object.fromEntries(CONTENDERS.map((c) => [c, []]));
+  try {
+    for (const c of CONTENDERS) servers[c] = await startServer(runtime, c);
+    for (let r = 0; r < rounds; r++) {
+      for (const c of CONTENDERS) {
+        const url = servers[c].url;
+        rps[c].push(hasWrk ? loadWrk(url) : await loadAutocannon(url));
+      }
+    }
+  } finally {
+    for (const s of Object.values(servers)) {
+      s.child.removeAllListeners("exit");
+      s.child.kill("SIGTERM");
+    }
+  }
+  const version = runtime.version();
+  const results = CONTENDERS.map((name) => ({ name, rps: median(rps[name]), rounds: rps[name] }));
+  const bare = results[0].rps;
+  console.log(`\nhttp on ${version} (${tool}, ${rounds} alternating rounds)`);
+  for (const r of results) {
+    console.log(
+      `  ${r.name.padEnd(14)} ${String(Math.round(r.rps)).padStart(7)} req/s  ${
+        (r.rps / bare * 100).toFixed(1)
+      }% of bare`,
+    );
+  }
+  console.log(
+    `BENCH-RESULT ${
+      JSON.stringify({ suite: "http", runtime: version, runtimeName: runtime.name, tool, results })
+    }`,
+  );
+}

@@ -1,9 +1,12 @@
 /**
  * The demo: serves the example app (`examples/app.ts`) on 127.0.0.1, sends itself a few
  * requests (one fails, one carries a hostile X-Request-ID) and prints their log
- * lines (stdout, one JSON object per line), then exits.
+ * lines on stdout, then exits. Without a flag the format follows where the lines go, as
+ * the module's default does: pretty on a terminal, JSON lines when piped or redirected
+ * (`deno task demo > app.log`), unless LOG_FORMAT says otherwise.
  *
- *   deno task demo              # JSON lines
+ *   deno task demo              # pretty on a terminal, else JSON lines
+ *   deno task demo --json       # JSON lines, one object per line
  *   deno task demo --logfmt     # the same lines as logfmt
  *   deno task demo --pretty     # the same lines for people (colours on a terminal)
  *   deno task demo --serve      # keep serving on 127.0.0.1:8000 afterwards
@@ -15,7 +18,14 @@ import { handler, pending } from "./app.ts";
 
 const args = new Set(Deno.args);
 configureLogging({
-  format: args.has("--logfmt") ? "logfmt" : args.has("--pretty") ? "pretty" : "json",
+  // No flag: undefined, so LOG_FORMAT or the terminal decides.
+  format: args.has("--logfmt")
+    ? "logfmt"
+    : args.has("--pretty")
+    ? "pretty"
+    : args.has("--json")
+    ? "json"
+    : undefined,
   service: { name: "runs-api", version: "0.1.0", environment: "demo" },
 });
 

@@ -275,7 +275,13 @@ export class ContextHandler {
       emit(p.level, p.logger, undefined, p.message, { ...p.extra, formatter_error: e }, p.time);
       return;
     }
-    this.log(line);
+    // The level reaches the sink (a console per level) even through an overridden `log`.
+    handledLevel = levelOf(read(() => record.levelName), read(() => record.level));
+    try {
+      this.log(line);
+    } finally {
+      handledLevel = undefined;
+    }
   }
 
   /** The record as a line, by this handler's `formatter`. */
@@ -300,6 +306,9 @@ export class ContextHandler {
   }
 }
 
+/** The level of the record `handle` is writing, for the sink. */
+let handledLevel: LogLevel | undefined;
+
 function writeLine(line: string): void {
-  config().sink.write(typeof line === "string" ? line : String(line));
+  config().sink.write(typeof line === "string" ? line : String(line), handledLevel);
 }

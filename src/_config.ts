@@ -2,7 +2,7 @@
 
 import type { LoggingOptions, Preset, ServiceInfo } from "./config.ts";
 import type { RequestIdGenerator } from "./ids.ts";
-import { isObject, isOneOf, isPositive, optionOr } from "./_invalid.ts";
+import { isObject, isPositive, optionOr } from "./_invalid.ts";
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
 import { parseLevel } from "./_levels.ts";
 import { consoleSink, type Sink } from "./sinks.ts";
@@ -12,6 +12,7 @@ import { PRESETS } from "./_presets.ts";
 import { setGenerator } from "./_ids.ts";
 import { resolveSignal, type SignalConfig } from "./_signal.ts";
 import { colorWanted } from "./_pretty.ts";
+import { defaultSink, parseFormat, resolveFormat } from "./_default_sink.ts";
 import { denoNoColor, readEnv, stdoutIsTerminal } from "./_runtime.ts";
 
 /** The configuration in force. Replaced whole by each `configureLogging` call. */
@@ -55,7 +56,9 @@ function isLevel(value: unknown): value is string {
   return parseLevel(value) !== undefined;
 }
 
-const isFormat = isOneOf("json", "logfmt", "pretty");
+function isFormat(value: unknown): boolean {
+  return parseFormat(value) !== undefined;
+}
 
 function isPreset(value: unknown): value is Preset {
   return typeof value === "string" && Object.hasOwn(PRESETS, value);
@@ -94,14 +97,12 @@ export function resolveConfig(given: LoggingOptions | undefined): ResolvedConfig
   setGenerator(optionOr(OWNER, "generator", options.generator, isGenerator, undefined));
   const signal = resolveSignal(options.requestBuffer, options.sample);
   const threshold = LOG_LEVELS[level];
-  const format = optionOr<ResolvedConfig["format"]>(
-    OWNER,
-    "format",
-    options.format,
-    isFormat,
-    d.format,
-  );
-  const sink = optionOr<Sink>(OWNER, "sink", options.sink, isSink, consoleSink);
+  // Left out (or invalid): the default sink, and the format LOG_FORMAT or the terminal asks for.
+  const sinkGiven = optionOr<Sink | undefined>(OWNER, "sink", options.sink, isSink, undefined);
+  const formatDefault = resolveFormat(undefined, sinkGiven !== undefined, readEnv, d.format);
+  const format = parseFormat(
+    optionOr<unknown>(OWNER, "format", options.format, isFormat, formatDefault),
+  )!;
   return {
     level,
     threshold,
@@ -110,7 +111,7 @@ export function resolveConfig(given: LoggingOptions | undefined): ResolvedConfig
       : Math.min(threshold, signal.bufferWeight),
     signal,
     format,
-    color: format === "pretty" && prettyColor(sink),
+    color: format === "pretty" && prettyColor(sinkGiven),
     preset: optionOr<Preset>(OWNER, "preset", options.preset, isPreset, d.preset),
     safe: {
       maxDepth: optionOr(OWNER, "maxDepth", options.maxDepth, isPositive, d.maxDepth),
@@ -126,7 +127,7 @@ export function resolveConfig(given: LoggingOptions | undefined): ResolvedConfig
       d.maxLineLength,
     ),
     service,
-    sink: guardSink(sink),
+    sink: guardSink(sinkGiven ?? defaultSink(readEnv)),
   };
 }
 

@@ -24,7 +24,7 @@ export const unpatchedConsole: Partial<Record<ConsoleMethodName, ConsoleMethod>>
 export const writingOut: { depth: number } = { depth: 0 };
 
 /** Writes `data` with the console's `method` as it was before any patch. */
-export function writeConsole(method: "log" | "error", data: unknown): void {
+export function writeConsole(method: ConsoleMethodName, data: unknown): void {
   const original = unpatchedConsole[method];
   if (original !== undefined) original.call(console, data);
   else console[method](data);

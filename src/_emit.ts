@@ -75,7 +75,7 @@ export function send(
   } else if (below) return;
   const line = lineHere(cfg, scope, level, logger, bound, message, extra, time);
   // The configured sink is guarded: it never throws.
-  if (line !== undefined) cfg.sink.write(line);
+  if (line !== undefined) cfg.sink.write(line, level);
 }
 
 /** The line of one record in `scope`, now (or at `time`), with the active span. */

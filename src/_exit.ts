@@ -1,5 +1,5 @@
 // Internal: what the module does when the process ends, for any sink that holds lines
-// (bufferedSink today; the batched default sink reuses it).
+// (bufferedSink, and stdoutSink, the default sink on Deno, Node and Bun).
 //
 // The exit paths a runtime lets code observe, and the hook used for each:
 //

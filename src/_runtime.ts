@@ -26,19 +26,30 @@ export interface DenoLike {
   removeSignalListener?(signal: string, handler: () => void): void;
   kill?(pid: number, signal: string): void;
   exit?(code: number): never;
+  /** Deno's built-in OpenTelemetry (`OTEL_DENO=true`). */
+  telemetry?: {
+    tracerProvider?: { getTracer(name: string): { startSpan(name: string): unknown } };
+  };
 }
 
 /** What the module uses of Node's (and Bun's) `process`; every member may be missing. */
 export interface ProcessLike {
   pid?: number;
   env?: Record<string, string | undefined>;
-  stdout?: { isTTY?: boolean };
+  stdout?: { isTTY?: boolean; writableLength?: number };
   on?(event: string, listener: (...args: unknown[]) => void): unknown;
   off?(event: string, listener: (...args: unknown[]) => void): unknown;
   listenerCount?(event: string): number;
   kill?(pid: number, signal: string): unknown;
   exit?(code: number): never;
   getBuiltinModule?(name: string): unknown;
+}
+
+/** What the module uses of `node:fs` (Node, Bun), from `process.getBuiltinModule`. */
+export interface NodeFsLike {
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, data: Uint8Array, offset?: number, length?: number): number;
+  closeSync(fd: number): void;
 }
 
 /** The global scope's event methods (Deno, browsers, Workers). */
@@ -70,6 +81,16 @@ export function denoRuntime(): DenoLike | undefined {
 export function nodeProcess(): ProcessLike | undefined {
   try {
     return g.process ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `node:fs`, where `process.getBuiltinModule` gives it (Node 22+, Bun; Deno's process too). */
+export function nodeFs(): NodeFsLike | undefined {
+  try {
+    const fs = nodeProcess()?.getBuiltinModule?.("node:fs") as NodeFsLike | undefined;
+    return typeof fs?.writeSync === "function" ? fs : undefined;
   } catch {
     return undefined;
   }
@@ -121,11 +142,12 @@ export function denoNoColor(): boolean {
   }
 }
 
-/** Whether stdout is a terminal. */
+/** Whether stdout is a terminal: `Deno.stdout.isTerminal()`, `process.stdout.isTTY`. */
 export function stdoutIsTerminal(): boolean {
   try {
     const deno = denoRuntime();
     if (deno !== undefined) return deno.stdout?.isTerminal?.() === true;
+    if (onWorkers()) return false;
     return nodeProcess()?.stdout?.isTTY === true;
   } catch {
     return false;
@@ -145,4 +167,51 @@ export function unrefTimeout(fn: () => void, ms: number): ReturnType<typeof setT
     // a runtime without unref: the timer fires once
   }
   return id;
+}
+
+/** Writes bytes to stdout: the count written, or `-1` when stdout would block. */
+export type TryWrite = (bytes: Uint8Array, offset: number, end: number) => number;
+
+export interface Output {
+  tryWrite: TryWrite;
+  /** Node: whether the `process.stdout` stream still queues output of its own. */
+  busyStream(): boolean;
+}
+
+/** stdout of this runtime, for `stdoutSink`, or `undefined` where there is none (Workers, a browser). */
+export function stdout(): Output | undefined {
+  if (onWorkers()) return undefined; // workerd's node:fs is no way to its log
+  try {
+    const deno = denoRuntime()?.stdout;
+    if (deno !== undefined && typeof deno.writeSync === "function") {
+      const out = deno;
+      return {
+        tryWrite(bytes, offset, end) {
+          try {
+            return out.writeSync!(bytes.subarray(offset, end));
+          } catch (e) {
+            if ((e as { name?: unknown })?.name === "WouldBlock") return -1;
+            throw e;
+          }
+        },
+        busyStream: () => false,
+      };
+    }
+    const proc = nodeProcess();
+    const fs = nodeFs();
+    if (proc === undefined || typeof fs?.writeSync !== "function") return undefined;
+    return {
+      tryWrite(bytes, offset, end) {
+        try {
+          return fs.writeSync(1, bytes, offset, end - offset);
+        } catch (e) {
+          if ((e as { code?: unknown })?.code === "EAGAIN") return -1;
+          throw e;
+        }
+      },
+      busyStream: () => (proc.stdout?.writableLength ?? 0) > 0,
+    };
+  } catch {
+    return undefined;
+  }
 }

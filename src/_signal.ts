@@ -387,7 +387,7 @@ function writeHeld(cfg: FormatConfig & { sink: GuardedSink }, scope: Scope, h: H
     h.extra,
     h.time,
   );
-  if (line !== undefined) cfg.sink.write(line);
+  if (line !== undefined) cfg.sink.write(line, h.level);
 }
 
 /**

@@ -1,14 +1,16 @@
 // Internal: the guard every configured sink is wrapped in (it never throws, never loses a line
-// silently, counts what is still in flight) and the bounded flush of `flushLogs`.
+// silently, counts what is still in flight), the failure reporting the module's sinks share, and
+// the bounded flush of `flushLogs`.
 
 import type { Sink, SinkObject } from "./sinks.ts";
+import type { LogLevel } from "./levels.ts";
 import { describeThrown } from "./_serialize.ts";
 import { writeConsole, writingOut } from "./_console.ts";
 import { MAX_TIMEOUT_MS, unrefTimeout } from "./_runtime.ts";
 
 /** A sink wrapped so that it never throws and never loses a line silently. */
 export interface GuardedSink {
-  write(line: string): void;
+  write(line: string, level?: LogLevel): void;
   /** Waits for the writes still in flight (async sinks), then the sink's own `flush()`. */
   flush(): Promise<void>;
   /** Whether the HTTP core flushes after each request (`SinkObject.flushOnRequestEnd`). */
@@ -33,11 +35,13 @@ function toStderr(line: string): void {
   }
 }
 
-/** Wraps `sink` so that failures are reported once and the refused lines go to stderr. */
-export function guardSink(sink: Sink): GuardedSink {
-  const target: SinkObject = typeof sink === "function" ? { write: sink } : sink;
+/**
+ * The failure handling every sink of the module shares: the first failure is
+ * reported on stderr (one JSON line), and each refused text is written to stderr.
+ */
+export function failureReporter(): (e: unknown, text: string | undefined) => void {
   let reported = false;
-  const fail = (e: unknown, line: string | undefined): void => {
+  return (e, text) => {
     if (!reported) {
       reported = true;
       toStderr(JSON.stringify({
@@ -48,8 +52,22 @@ export function guardSink(sink: Sink): GuardedSink {
         error: describeThrown(e),
       }));
     }
-    if (line !== undefined) toStderr(line);
+    if (text !== undefined) toStderr(text);
   };
+}
+
+/** Wraps `sink` so that failures are reported once and the refused lines go to stderr. */
+export function guardSink(sink: Sink): GuardedSink {
+  const target: SinkObject = typeof sink === "function" ? { write: sink } : sink;
+  const fail = failureReporter();
+  // The level goes only to a function that declares a parameter for it: `console.log` or a
+  // bound `push` would write it as a second value. Decided once, not per line.
+  let withLevel = false;
+  try {
+    withLevel = typeof target.write === "function" && target.write.length >= 2;
+  } catch {
+    // a hostile getter: the line alone
+  }
   // Async writes still in flight, so that flush() (and so shutdown) waits for them.
   const pending = new Set<Promise<void>>();
   // A sink that logs through the logger would call itself: such lines go to stderr.
@@ -62,12 +80,12 @@ export function guardSink(sink: Sink): GuardedSink {
     // a hostile getter: no per-request flush
   }
   return {
-    write(line: string): void {
+    write(line: string, level?: LogLevel): void {
       if (writing) return toStderr(line);
       writing = true;
       writingOut.depth++;
       try {
-        const result = target.write(line);
+        const result = withLevel ? target.write(line, level) : target.write(line);
         if (isPromise(result)) {
           // Promise.resolve: a thenable that calls back at once still settles later.
           const done: Promise<void> = Promise.resolve(result).then(

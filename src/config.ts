@@ -3,8 +3,10 @@
  * redaction and limits.
  *
  * Nothing happens at import: until `configureLogging` is called, the first log
- * line sets up the defaults (JSON to the console, the level from `LOG_LEVEL`
- * where the runtime lets the module read it, else INFO).
+ * line sets up the defaults: the level from `LOG_LEVEL` and the format from
+ * `LOG_FORMAT` where the runtime lets the module read them, else INFO, and pretty
+ * lines on a terminal or JSON elsewhere; lines to stdout in batches on Deno, Node
+ * and Bun, one `console` call per line on Workers (see {@linkcode LoggingOptions}).
  *
  * @example Configure once at start-up
  * ```ts
@@ -130,19 +132,32 @@ export interface LoggingOptions {
    */
   level?: LogLevel;
   /**
-   * `"json"`: one JSON object per line; `"logfmt"`: `key=value` pairs for people and
-   * grep; `"pretty"`: one compact line per record for a terminal (local time, level, logger,
+   * `"json"`: one JSON object per line; `"logfmt"`: `key=value` pairs for people and grep;
+   * `"pretty"`: one compact line per record for a terminal (local time, level, logger,
    * message, the request id's first 8 characters, the fields dimmed; an error's stack below,
-   * indented). Pretty lines are coloured when the default sink writes to a terminal and
-   * `NO_COLOR` is not set; `FORCE_COLOR` forces colours, with any sink.
+   * indented). Left out: the `LOG_FORMAT` environment variable (`json`, `logfmt` or `pretty`,
+   * read where that needs no permission prompt, as `LOG_LEVEL`); without it, `"pretty"` when
+   * the default sink writes to a terminal (`Deno.stdout.isTerminal()`,
+   * `process.stdout.isTTY`) and the default otherwise, so a sink given here gets JSON unless
+   * told otherwise. Pretty lines are coloured when the default sink (or `consoleSink`)
+   * writes to a terminal and `NO_COLOR` is not set; `FORCE_COLOR` forces colours, with any
+   * sink.
    *
    * @default {"json"}
    */
   format?: "json" | "logfmt" | "pretty";
   /**
-   * Where lines go.
+   * Where lines go. Left out, chosen where the lines can be seen:
+   * - Deno, Node and Bun: {@linkcode stdoutSink}, lines gathered and written to stdout
+   *   once per event-loop turn;
+   * - Deno with its OpenTelemetry on (`OTEL_DENO=true`, which exports console calls only),
+   *   Cloudflare Workers and browsers: {@linkcode consoleSink}, one `console` call per line
+   *   through the method of its level.
    *
-   * @default {consoleSink}
+   * Override either way: `sink: consoleSink` for a line per console call, `sink: stdoutSink()`
+   * for batches to stdout while Deno's OpenTelemetry is on.
+   *
+   * @default {stdoutSink() on Deno, Node and Bun; consoleSink on Workers}
    */
   sink?: Sink;
   /** Service fields added to every line. */

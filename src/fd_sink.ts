@@ -20,7 +20,13 @@
  */
 
 import type { SinkObject } from "./sinks.ts";
-import { type DenoFileLike, type DenoLike, denoRuntime, nodeProcess } from "./_runtime.ts";
+import {
+  type DenoFileLike,
+  type DenoLike,
+  denoRuntime,
+  nodeFs,
+  type NodeFsLike,
+} from "./_runtime.ts";
 
 /** The sink {@linkcode fdSink} returns: `write` blocks until the line is written. */
 export interface FdSink extends SinkObject {
@@ -30,12 +36,6 @@ export interface FdSink extends SinkObject {
   flush(): void;
   /** Closes the file this sink opened; stdout and stderr are left open. */
   close(): void;
-}
-
-interface NodeFsLike {
-  openSync(path: string, flags: string): number;
-  writeSync(fd: number, data: string | Uint8Array, offset?: number, length?: number): number;
-  closeSync(fd: number): void;
 }
 
 /**
@@ -59,8 +59,8 @@ export function fdSink(target: number | string = 1): FdSink {
   if (typeof deno?.openSync === "function") {
     return denoSink(deno as Parameters<typeof denoSink>[0], target);
   }
-  const fs = nodeProcess()?.getBuiltinModule?.("node:fs") as NodeFsLike | undefined;
-  if (fs !== undefined && typeof fs.writeSync === "function") return nodeSink(fs, target);
+  const fs = nodeFs();
+  if (fs !== undefined) return nodeSink(fs, target);
   throw new TypeError(
     "fdSink needs Deno's file API or node:fs (process.getBuiltinModule); " +
       "this runtime has neither: use the default console sink",

@@ -32,3 +32,24 @@ export function serve(handler: Deno.ServeHandler): { url: string; close: () => P
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Whether `path` is a file. */
+export function exists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts `argv` plus `args` in the repository root, stdout and stderr piped, no stdin. */
+export function spawnPiped(argv: string[], args: string[]): Deno.ChildProcess {
+  return new Deno.Command(argv[0], {
+    args: [...argv.slice(1), ...args],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}

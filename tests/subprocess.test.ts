@@ -2,6 +2,7 @@
 // a buffered sink flushed by the exit hooks. These tests run `deno run` children,
 // so the test task grants --allow-run; without it they are skipped.
 import assert from "node:assert/strict";
+import { exists, spawnPiped } from "./_helpers.ts";
 
 const canRun = Deno.permissions.querySync({ name: "run" }).state === "granted";
 const child = new URL("./fixtures/sink_child.ts", import.meta.url).pathname;
@@ -66,14 +67,6 @@ const root = new URL("..", import.meta.url).pathname;
 const exitChild = new URL("./fixtures/exit_child.ts", import.meta.url).pathname;
 const bin = `${root}node_modules/.bin`;
 
-function exists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
 function onPath(name: string): boolean {
   return (Deno.env.get("PATH") ?? "").split(":").some((dir) => dir && exists(`${dir}/${name}`));
 }
@@ -100,15 +93,13 @@ interface Ended {
 }
 
 /** Runs the child in `mode`; sends `signal` once it says "ready" on stderr. */
-async function runChild(argv: string[], mode: string, signal?: Deno.Signal): Promise<Ended> {
-  const proc = new Deno.Command(argv[0], {
-    args: [...argv.slice(1), mode],
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+async function runChild(
+  argv: string[],
+  mode: string,
+  signal?: Deno.Signal,
+  sink = "buffered",
+): Promise<Ended> {
+  const proc = spawnPiped(argv, [mode, sink]);
   const killer = setTimeout(() => proc.kill("SIGKILL"), 30_000);
   let stderr = "";
   const readErr = (async () => {
@@ -155,15 +146,24 @@ const CASES: {
   { mode: "sigterm-app", signal: "SIGTERM", lines: [...FIVE, "line 5"], code: 0 },
 ];
 
+/** The cases about the sink's own target (async, flush with I/O) are bufferedSink's alone. */
+const TARGET_CASES = new Set(["async-end", "flush-io"]);
+
 for (const runtime of RUNTIMES) {
-  for (const c of CASES) {
+  for (
+    const [sink, c] of ["buffered", "default"].flatMap((sink) =>
+      CASES.map((c) => [sink, c] as const)
+    )
+  ) {
+    if (sink === "default" && TARGET_CASES.has(c.mode)) continue;
     Deno.test({
-      name:
-        `exit (${runtime.name}, ${c.mode}): the lines accepted are written, the process ends as it would have`,
+      name: `exit (${runtime.name}, ${c.mode}${
+        sink === "default" ? ", default sink" : ""
+      }): the lines accepted are written, the process ends as it would have`,
       ignore: !canRun || !runtime.available,
       async fn() {
         const start = performance.now();
-        const ended = await runChild(runtime.argv, c.mode, c.signal);
+        const ended = await runChild(runtime.argv, c.mode, c.signal, sink);
         const context = `${runtime.name} ${c.mode}: ${JSON.stringify(ended)}`;
         assert.deepEqual(messages(ended.stdout), c.lines, context);
         assert.equal(ended.code, c.code, context);
@@ -191,10 +191,21 @@ for (const runtime of RUNTIMES) {
 
 const consoleChild = new URL("./fixtures/console_child.ts", import.meta.url).pathname;
 
-for (const sink of ["default", "console.log", "buffered-console", "buffered-consoleSink"]) {
+for (
+  const sink of [
+    "default",
+    "consoleSink",
+    "console.log",
+    "buffered-console",
+    "buffered-consoleSink",
+  ]
+) {
+  // consoleSink writes through the method of each line's level: the WARN line to stderr.
+  const warnOnStderr = sink === "consoleSink";
   Deno.test({
-    name:
-      `patchConsole with sink ${sink}: each line once on stdout, as itself; nothing on stderr but the app's`,
+    name: `patchConsole with sink ${sink}: each line once, as itself, on stdout${
+      warnOnStderr ? " (WARN on stderr, by console.warn)" : ""
+    }; nothing else on stderr but the app's`,
     ignore: !canRun,
     async fn() {
       const out = await new Deno.Command(Deno.execPath(), {
@@ -205,13 +216,20 @@ for (const sink of ["default", "console.log", "buffered-console", "buffered-cons
       const stdout = new TextDecoder().decode(out.stdout);
       const stderr = new TextDecoder().decode(out.stderr);
       assert.equal(out.code, 0, stderr);
-      const id = /^id=(\S+)\n$/.exec(stderr)?.[1];
-      assert.ok(id, `stderr holds only the app's own line: ${stderr}`);
+      const errLines = stderr.split("\n").filter((l) => l !== "");
+      const id = /^id=(\S+)$/.exec(errLines.at(-1) ?? "")?.[1];
+      assert.ok(id, `stderr ends with the app's own line: ${stderr}`);
+      const warn = ["console", "WARN", "from console.warn 42", id];
+      const fields = (l: Record<string, unknown>) => [l.logger, l.level, l.message, l.request_id];
+      assert.deepEqual(
+        errLines.slice(0, -1).map((l) => fields(JSON.parse(l))),
+        warnOnStderr ? [warn] : [],
+      );
       const lines = stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
-      assert.deepEqual(lines.map((l) => [l.logger, l.level, l.message, l.request_id]), [
+      assert.deepEqual(lines.map(fields), [
         ["http", "INFO", "GET /c", id],
         ["app", "INFO", "from the logger", id],
-        ["console", "WARN", "from console.warn 42", id],
+        ...(warnOnStderr ? [] : [warn]),
         ["http", "INFO", "GET /c - 200", id],
       ]);
     },

@@ -36,7 +36,7 @@ export interface WorkerOptions {
   /** Compatibility date; {@linkcode COMPATIBILITY_DATE} when absent. */
   compatibilityDate?: string;
   /** Receives everything workerd prints (stdout and stderr); printed through when absent. */
-  onOutput?: (text: string) => void;
+  onOutput?: (text: string, stream: "stdout" | "stderr") => void;
 }
 
 /** Starts a bundled Worker module in workerd on 127.0.0.1 and a random port. */
@@ -51,8 +51,8 @@ export async function startWorker(script: string, options: WorkerOptions): Promi
     cf: false,
     handleRuntimeStdio: onOutput
       ? (stdout: Readable, stderr: Readable) => {
-        stdout.on("data", (chunk: unknown) => onOutput(String(chunk)));
-        stderr.on("data", (chunk: unknown) => onOutput(String(chunk)));
+        stdout.on("data", (chunk: unknown) => onOutput(String(chunk), "stdout"));
+        stderr.on("data", (chunk: unknown) => onOutput(String(chunk), "stderr"));
       }
       : undefined,
   });

@@ -32,9 +32,10 @@ async function missingFlag(script: string): Promise<void> {
 }
 
 /**
- * Workers Logs extracts and indexes the fields of an object passed to
- * `console.log`; a string is kept as one `message`. The default sink must
- * therefore hand each line to `console.log` as an object.
+ * Workers Logs extracts and indexes the fields of an object passed to the console;
+ * a string is kept as one `message`. The default sink must therefore hand each line
+ * to the console as an object, through the method of its level, so that Workers Logs
+ * and `wrangler dev` see its severity.
  */
 async function defaultSink(script: string): Promise<void> {
   const worker = await startWorker(script, { flags: ["nodejs_als"] });
@@ -45,11 +46,63 @@ async function defaultSink(script: string): Promise<void> {
       "sink-1",
     );
     const calls = await res.json();
-    assert.equal(calls.length, 1, JSON.stringify(calls));
-    assert.equal(calls[0].type, "object", `console.log got ${JSON.stringify(calls[0].value)}`);
-    assert.equal(calls[0].value.message, "probe line");
-    assert.equal(calls[0].value.request_id, "sink-1");
-    assert.equal(calls[0].value.user_id, 7);
+    assert.deepEqual(
+      calls.map((
+        c: { method: string; count: number; type: string },
+      ) => [c.method, c.count, c.type]),
+      [
+        ["debug", 1, "object"],
+        ["info", 1, "object"],
+        ["warn", 1, "object"],
+        ["error", 1, "object"],
+        ["error", 1, "object"],
+      ],
+      JSON.stringify(calls),
+    );
+    for (const [i, level] of ["DEBUG", "INFO", "WARN", "ERROR", "CRITICAL"].entries()) {
+      const value = calls[i].value;
+      assert.equal(value.level, level);
+      assert.equal(value.message, "probe line");
+      assert.equal(value.request_id, "sink-1");
+      assert.equal(value.user_id, 7);
+    }
+  } finally {
+    await worker.close();
+  }
+}
+
+/**
+ * What `wrangler dev` shows: workerd prints each line on one terminal line (the object's
+ * `util.inspect` form is the JSON line itself), WARN and above on stderr.
+ */
+async function oneTerminalLine(script: string): Promise<void> {
+  const printed: { stream: "stdout" | "stderr"; text: string }[] = [];
+  const worker = await startWorker(script, {
+    flags: ["nodejs_als"],
+    onOutput: (text, stream) => printed.push({ stream, text }),
+  });
+  try {
+    const target = { runtime: "workerd", adapter: "fetch" as const, baseUrl: worker.url };
+    const res = await get(target, "/print", "print-1");
+    assert.equal(await res.text(), "printed");
+    const levels = ["DEBUG", "INFO", "WARN", "ERROR", "CRITICAL"];
+    const linesOf = (stream: string) =>
+      printed.filter((p) => p.stream === stream).flatMap((p) => p.text.split("\n"));
+    const deadline = Date.now() + 5_000;
+    const found = () =>
+      [...linesOf("stdout"), ...linesOf("stderr")].filter((l) => l.includes("print-"));
+    while (found().length < levels.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    for (const level of levels) {
+      const stream = level === "DEBUG" || level === "INFO" ? "stdout" : "stderr";
+      const lines = linesOf(stream).filter((l) => l.includes(`print-${level}`));
+      assert.equal(lines.length, 1, `${level} on ${stream}: ${JSON.stringify(printed)}`);
+      const record = JSON.parse(lines[0]); // the whole record on its one terminal line
+      assert.equal(record.level, level);
+      assert.equal(record.request_id, "print-1");
+      assert.deepEqual(record.nested, { a: [1] });
+    }
   } finally {
     await worker.close();
   }
@@ -125,8 +178,13 @@ export function workerdGroups(
           name: "without nodejs_als/nodejs_compat the Worker fails at startup naming the flag",
           run: () => missingFlag(fetchScript),
         }, {
-          name: "the default sink hands console.log an object, which Workers Logs indexes",
+          name:
+            "the default sink hands the console method of each level an object, which Workers Logs indexes",
           run: () => defaultSink(consoleScript),
+        }, {
+          name:
+            "in local workerd (wrangler dev) each line prints on one terminal line, WARN and above on stderr",
+          run: () => oneTerminalLine(consoleScript),
         }, {
           name:
             "examples/cloudflare_worker runs with its wrangler.jsonc; waitUntil work keeps the id",
