@@ -38,11 +38,11 @@ export {
   flushLogs,
   type FlushLogsOptions,
   type LoggingOptions,
+  type Preset,
   type RequestBufferOptions,
   type SampleOptions,
   type ServiceInfo,
 } from "./src/config.ts";
-export type { Preset } from "./src/_format.ts";
 export { LOG_LEVELS, type LogLevel } from "./src/levels.ts";
 export { generateRequestId, isSafeId, type RequestIdGenerator } from "./src/ids.ts";
 export { consoleSink, type Sink, type SinkFunction, type SinkObject } from "./src/sinks.ts";

@@ -12,7 +12,7 @@
 // (@opentelemetry/otlp-transformer, JSON_ENCODER): time as a string of
 // nanoseconds, ids as hex, an integer as a JSON number in `intValue`.
 
-import { SEVERITY_NUMBER } from "./_format.ts";
+import { SEVERITY_NUMBER } from "./_presets.ts";
 import { parseLevel } from "./levels.ts";
 
 /** An OTLP `AnyValue` in JSON; `{}` is the empty value (a `null` field). */

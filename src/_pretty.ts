@@ -12,7 +12,14 @@
 // escape (`\n`, `\u001b`). Colours are a handful of ANSI constants; no dependency.
 
 import type { Entry, FormatConfig } from "./_format.ts";
-import { describeThrown, isRedacted, REDACTED, type SafeOptions, toSafe } from "./_serialize.ts";
+import {
+  describeThrown,
+  fieldKeys,
+  isRedacted,
+  REDACTED,
+  type SafeOptions,
+  toSafe,
+} from "./_serialize.ts";
 
 /** One record as the pretty form shows it. Field values must be JSON-safe (plain data). */
 export interface PrettyRecord {
@@ -234,14 +241,8 @@ function collect(
   out: [string, unknown][],
   taken: Set<string>,
 ): void {
-  if (source === undefined || source === null || typeof source !== "object") return;
-  let keys: string[];
-  try {
-    keys = Object.keys(source);
-  } catch (e) {
-    out.push([claim("unserializable_fields", taken), `[Unserializable: ${describeThrown(e)}]`]);
-    return;
-  }
+  const keys = fieldKeys(source);
+  if (typeof keys === "string") return void out.push([claim("unserializable_fields", taken), keys]);
   const n = Math.min(keys.length, safe.maxKeys);
   for (let i = 0; i < n; i++) {
     const key = keys[i];
@@ -250,7 +251,7 @@ function collect(
       value = REDACTED;
     } else {
       try {
-        value = toSafe(source[key], safe, key);
+        value = toSafe(source![key], safe, key); // keys only come from an object
       } catch (e) {
         value = `[Getter threw: ${describeThrown(e)}]`;
       }

@@ -41,6 +41,19 @@ export function describeThrown(e: unknown): string {
   }
 }
 
+/**
+ * The own keys of a set of fields (none for a value that is not an object), or, when listing them
+ * throws (a hostile Proxy), the text written in their place under `unserializable_fields`.
+ */
+export function fieldKeys(fields: unknown): string[] | string {
+  if (fields === undefined || fields === null || typeof fields !== "object") return [];
+  try {
+    return Object.keys(fields);
+  } catch (e) {
+    return `[Unserializable: ${describeThrown(e)}]`;
+  }
+}
+
 /** The prefixes the module gives a name when it renames it: a collision, a user's field. */
 const RENAMED = /^(?:extra_|user_)+/;
 

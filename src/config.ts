@@ -23,7 +23,8 @@
 
 import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
 import { consoleSink, flushWithin, type GuardedSink, guardSink, type Sink } from "./sinks.ts";
-import type { FormatConfig, Preset } from "./_format.ts";
+import type { FormatConfig } from "./_format.ts";
+import { PRESETS } from "./_presets.ts";
 import { type RequestIdGenerator, setGenerator } from "./ids.ts";
 import { resolveSignal, type SignalConfig } from "./_signal.ts";
 import { colorWanted } from "./_pretty.ts";
@@ -37,6 +38,22 @@ export interface ServiceInfo {
   /** The deployment environment: `environment` (`service.environment`, `deployment.environment.name`). */
   environment?: string;
 }
+
+/**
+ * Field-name presets of the JSON form, for the log store lines are shipped to:
+ * - `"default"`: snake_case (`timestamp`, `level`, `logger`, `message`, `request_id`, …);
+ * - `"ecs"`: the Elastic Common Schema (`@timestamp`, `log.level`, `http.request.id`, …);
+ * - `"otel"`: the OpenTelemetry log data model (`severity_text`, `body`, `attributes`, …).
+ *
+ * @example Lines for Elasticsearch
+ * ```ts
+ * import { configureLogging, type Preset } from "@ctx/request-context";
+ *
+ * const preset: Preset = "ecs";
+ * configureLogging({ preset });
+ * ```
+ */
+export type Preset = "default" | "ecs" | "otel";
 
 /**
  * `requestBuffer` of {@linkcode configureLogging}: a request's lines at `level` and below
@@ -188,7 +205,9 @@ export function configureLogging(options: LoggingOptions = {}): void {
     signal,
     format,
     color: format === "pretty" && prettyColor(options.sink),
-    preset: options.preset === "ecs" || options.preset === "otel" ? options.preset : "default",
+    preset: typeof options.preset === "string" && Object.hasOwn(PRESETS, options.preset)
+      ? options.preset
+      : "default",
     safe: {
       maxDepth: positive(options.maxDepth, 10),
       maxKeys: positive(options.maxKeys, 1000),
