@@ -46,7 +46,11 @@ export interface ServiceInfo {
  * Field-name presets of the JSON form, for the log store lines are shipped to:
  * - `"default"`: snake_case (`timestamp`, `level`, `logger`, `message`, `request_id`, …);
  * - `"ecs"`: the Elastic Common Schema (`@timestamp`, `log.level`, `http.request.id`, …);
- * - `"otel"`: the OpenTelemetry log data model (`severity_text`, `body`, `attributes`, …).
+ * - `"otel"`: the OpenTelemetry log data model (`severity_text`, `body`, `attributes`, …);
+ * - `"gcp"`: Google Cloud Logging's structured format (`severity`, `time`,
+ *   `logging.googleapis.com/trace`, `httpRequest`, …), errors as Error Reporting takes them;
+ * - `"datadog"`: Datadog's reserved and standard attributes (`status`, `logger.name`,
+ *   `dd.trace_id`, `http.status_code`, …).
  *
  * @example Lines for Elasticsearch
  * ```ts
@@ -56,7 +60,7 @@ export interface ServiceInfo {
  * configureLogging({ preset });
  * ```
  */
-export type Preset = "default" | "ecs" | "otel";
+export type Preset = "default" | "ecs" | "otel" | "gcp" | "datadog";
 
 /**
  * `requestBuffer` of {@linkcode configureLogging}: a request's lines at `level` and below
@@ -138,10 +142,18 @@ export interface LoggingOptions {
   /** Service fields added to every line. */
   service?: ServiceInfo;
   /**
-   * Field names of the JSON form: `"default"` (snake_case), `"ecs"` (Elastic Common Schema) or
-   * `"otel"` (the OpenTelemetry log data model). logfmt always uses the default names.
+   * Field names of the JSON form: `"default"` (snake_case), `"ecs"` (Elastic Common Schema),
+   * `"otel"` (the OpenTelemetry log data model), `"gcp"` (Google Cloud Logging) or `"datadog"`.
+   * logfmt always uses the default names.
    */
   preset?: Preset;
+  /**
+   * The Google Cloud project of `preset: "gcp"`, for `logging.googleapis.com/trace`
+   * (`projects/<project>/traces/<trace_id>`). Default: `GOOGLE_CLOUD_PROJECT` from the
+   * environment, where the runtime lets the module read it without a prompt; without either the
+   * bare trace id is written.
+   */
+  gcpProjectId?: string;
   /**
    * Keys whose values are written as `"[REDACTED]"`: a bare name (`"password"`) wherever it
    * appears, at any depth, case-insensitively; a dotted path (`"req.headers.cookie"`) only there.
@@ -212,6 +224,9 @@ export function configureLogging(options: LoggingOptions = {}): void {
   const signal = resolveSignal(options.requestBuffer, options.sample);
   const threshold = LOG_LEVELS[level];
   const format = resolveFormat(options.format, options.sink !== undefined, readEnv);
+  const preset = typeof options.preset === "string" && Object.hasOwn(PRESETS, options.preset)
+    ? options.preset
+    : "default";
   current = {
     level,
     threshold,
@@ -221,9 +236,8 @@ export function configureLogging(options: LoggingOptions = {}): void {
     signal,
     format,
     color: format === "pretty" && prettyColor(options.sink),
-    preset: typeof options.preset === "string" && Object.hasOwn(PRESETS, options.preset)
-      ? options.preset
-      : "default",
+    preset,
+    gcpProject: preset === "gcp" ? gcpProject(options.gcpProjectId) : undefined,
     safe: {
       maxDepth: positive(options.maxDepth, 10),
       maxKeys: positive(options.maxKeys, 1000),
@@ -234,6 +248,13 @@ export function configureLogging(options: LoggingOptions = {}): void {
     service,
     sink: guardSink(options.sink ?? defaultSink(readEnv)),
   };
+}
+
+/** The project of `preset: "gcp"`: the option, else `GOOGLE_CLOUD_PROJECT`; a project id is never empty. */
+function gcpProject(option: unknown): string | undefined {
+  if (typeof option === "string" && option !== "") return option;
+  const env = readEnv("GOOGLE_CLOUD_PROJECT");
+  return env === undefined || env === "" ? undefined : env;
 }
 
 /** Pretty lines are coloured for a terminal: see `colorWanted`. */

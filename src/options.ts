@@ -38,7 +38,8 @@ export interface RequestContextOptions<Subject = Request> {
   /**
    * Keep a safe incoming id (default `true`); `false` always generates one. The same
    * switch covers the incoming `traceparent`/`tracestate` (`false`: every request
-   * starts a new trace, as at the edge of a trusted network) and `X-Correlation-ID`.
+   * starts a new trace, as at the edge of a trusted network), Google's
+   * `X-Cloud-Trace-Context` (read when no valid `traceparent` came) and `X-Correlation-ID`.
    */
   trustIncoming?: boolean;
   /** The longest incoming id (and `X-Correlation-ID`) kept. Default 255, as in `hono/request-id`. */
