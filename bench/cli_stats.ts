@@ -34,7 +34,9 @@ function* lines(seed: number): Generator<string> {
       `"span_id":"${rid.slice(0, 8)}a1b2c3d4","trace_flags":"00","route":"${route}"`;
     const level = status >= 500 ? "ERROR" : status >= 400 ? "WARN" : "INFO";
     if (n % 10 === 7) {
-      yield `{"@timestamp":"${ts}","log.level":"${level}","log.logger":"http","message":"${method} ${path} - ${status}","http.request.id":"${rid}","ecs.version":"8.11.0","service.name":"bench-api","trace.id":"${trace}","route":"${route}","method":"${method}","path":"${path}","status_code":${status},"duration_ms":${ms}}`;
+      yield `{"@timestamp":"${ts}","log.level":"${level}","log.logger":"http","message":"${method} ${path} - ${status}","http.request.id":"${rid}","ecs.version":"8.11.0","service.name":"bench-api","trace.id":"${trace}","route":"${route}","http.request.method":"${method}","url.path":"${path}","http.response.status_code":${status},"event.duration":${
+        Math.round(ms * 1e6)
+      }}`;
       continue;
     }
     if (n % 10 === 3) {

@@ -35,6 +35,36 @@ interface PresetRow {
   bag: Path;
   /** Top-level keys not shown as fields by `pretty` (besides the core ones). */
   hide?: readonly string[];
+  /** How a value is read back in the default form (nanoseconds to `duration_ms`, …). */
+  read?: Partial<Record<Field, (value: unknown) => unknown>>;
+  /**
+   * The top-level keys an error is written under (its name, message and stack), shown by
+   * `pretty` as one `error` with its stack below, as the default preset writes it.
+   */
+  error?: { readonly name: string; readonly message: string; readonly stack: string };
+}
+
+/** Nanoseconds (ECS `event.duration`, Datadog `duration`) as milliseconds. */
+function nsToMs(value: unknown): unknown {
+  return typeof value === "number" ? value / 1e6 : value;
+}
+
+/** A protobuf Duration (`"0.045s"`, Google's `httpRequest.latency`) as milliseconds. */
+function durationToMs(value: unknown): unknown {
+  if (typeof value !== "string" || !/^\d+(\.\d+)?s$/.test(value)) return value;
+  return Math.round(Number(value.slice(0, -1)) * 1e9) / 1e6;
+}
+
+/** Google's `projects/<project>/traces/<trace_id>` as the trace id. */
+function gcpTraceId(value: unknown): unknown {
+  return typeof value === "string" ? value.slice(value.lastIndexOf("/") + 1) : value;
+}
+
+/** A Datadog id (an unsigned decimal string of 64 bits) as 16 hex digits, as span ids are written. */
+function datadogHex(value: unknown): unknown {
+  if (typeof value !== "string" || !/^\d{1,20}$/.test(value)) return value;
+  const n = BigInt(value);
+  return n < 1n << 64n ? n.toString(16).padStart(16, "0") : value;
 }
 
 /**
@@ -68,9 +98,53 @@ const PRESETS: readonly PresetRow[] = [
       trace_id: ["trace.id"],
       span_id: ["span.id"],
       service: ["service.name"],
+      method: ["http.request.method"],
+      path: ["url.path"],
+      status_code: ["http.response.status_code"],
+      duration_ms: ["event.duration"],
     },
     bag: [],
     hide: ["ecs.version"],
+    read: { duration_ms: nsToMs },
+    error: { name: "error.type", message: "error.message", stack: "error.stack_trace" },
+  },
+  {
+    name: "gcp",
+    detect: "severity",
+    at: {
+      timestamp: ["time"],
+      level: ["severity"],
+      trace_id: ["logging.googleapis.com/trace"],
+      span_id: ["logging.googleapis.com/spanId"],
+      method: ["httpRequest", "requestMethod"],
+      path: ["httpRequest", "requestUrl"],
+      status_code: ["httpRequest", "status"],
+      duration_ms: ["httpRequest", "latency"],
+    },
+    bag: [],
+    hide: ["logging.googleapis.com/trace_sampled", "@type"],
+    read: { trace_id: gcpTraceId, duration_ms: durationToMs },
+    // The error's name and message stay under `error`; its stack is `stack_trace`.
+    error: { name: "error", message: "error", stack: "stack_trace" },
+  },
+  {
+    name: "datadog",
+    detect: "logger.name",
+    at: {
+      level: ["status"],
+      logger: ["logger.name"],
+      request_id: ["http.request_id"],
+      trace_id: ["dd.trace_id"],
+      span_id: ["dd.span_id"],
+      method: ["http.method"],
+      path: ["http.url_details.path"],
+      route: ["http.route"],
+      status_code: ["http.status_code"],
+      duration_ms: ["duration"],
+    },
+    bag: [],
+    read: { trace_id: datadogHex, span_id: datadogHex, duration_ms: nsToMs },
+    error: { name: "error.kind", message: "error.message", stack: "error.stack" },
   },
   { name: "default", detect: "timestamp", at: {}, bag: [] },
 ];
@@ -134,15 +208,22 @@ export class LogRecord {
 
   /** A field's value when it is a string (numbers, e.g. a status code, are turned to text). */
   str(field: Field): string | undefined {
-    const v = get(this.obj, this.#reader.paths[field]);
+    const v = this.#value(field);
     if (typeof v === "string") return v;
     return typeof v === "number" ? String(v) : undefined;
   }
 
   /** A field's value when it is a finite number. */
   num(field: Field): number | undefined {
-    const v = get(this.obj, this.#reader.paths[field]);
+    const v = this.#value(field);
     return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+  }
+
+  /** A field's value, read back in the default form. */
+  #value(field: Field): unknown {
+    const v = get(this.obj, this.#reader.paths[field]);
+    const read = this.#reader.row.read?.[field];
+    return read === undefined || v === undefined ? v : read(v);
   }
 
   /** The time in ms since the epoch, `NaN` when it cannot be read. */
@@ -176,8 +257,33 @@ export class LogRecord {
       }
     };
     walk(this.obj, "");
-    return out;
+    return joinError(out, row.error);
   }
+}
+
+/**
+ * The fields with an error written under several keys joined into one `error` (name, message,
+ * stack, and for Google Cloud the rest of its `error` object), where the first of them was.
+ */
+function joinError(
+  fields: [string, unknown][],
+  keys: PresetRow["error"],
+): [string, unknown][] {
+  if (keys === undefined) return fields;
+  const stack = fields.find(([k]) => k === keys.stack)?.[1];
+  if (typeof stack !== "string") return fields;
+  const parts = new Set([keys.name, keys.message, keys.stack]);
+  const at = fields.findIndex(([k]) => parts.has(k));
+  const error: Obj = {};
+  for (const [k, v] of fields) {
+    if (k === keys.name && k === keys.message && isObj(v)) Object.assign(error, v);
+    else if (k === keys.name) error.name = v;
+    else if (k === keys.message) error.message = v;
+  }
+  error.stack = stack;
+  const rest = fields.filter(([k]) => !parts.has(k));
+  rest.splice(Math.min(at, rest.length), 0, ["error", error]);
+  return rest;
 }
 
 /** A record as the pretty form takes it. */

@@ -77,7 +77,8 @@ export class Stats {
 
   /** Whether a raw line can matter before it is parsed (a cheap test for the hot loop). */
   wants(line: string): boolean {
-    return this.by === "logger" || this.by === "level" || line.includes("status_code");
+    // `status_code`, `http.response.status_code`, `http.status_code`, Google's `httpRequest.status`.
+    return this.by === "logger" || this.by === "level" || line.includes("status");
   }
 
   add(r: LogRecord): void {

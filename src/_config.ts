@@ -2,7 +2,7 @@
 
 import type { LoggingOptions, Preset, ServiceInfo } from "./config.ts";
 import type { RequestIdGenerator } from "./ids.ts";
-import { isObject, isPositive, optionOr } from "./_invalid.ts";
+import { isObject, isPositive, optionOr, reportInvalid } from "./_invalid.ts";
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
 import { parseLevel } from "./_levels.ts";
 import { consoleSink, type Sink } from "./sinks.ts";
@@ -103,6 +103,7 @@ export function resolveConfig(given: LoggingOptions | undefined): ResolvedConfig
   const format = parseFormat(
     optionOr<unknown>(OWNER, "format", options.format, isFormat, formatDefault),
   )!;
+  const preset = optionOr<Preset>(OWNER, "preset", options.preset, isPreset, d.preset);
   return {
     level,
     threshold,
@@ -112,7 +113,8 @@ export function resolveConfig(given: LoggingOptions | undefined): ResolvedConfig
     signal,
     format,
     color: format === "pretty" && prettyColor(sinkGiven),
-    preset: optionOr<Preset>(OWNER, "preset", options.preset, isPreset, d.preset),
+    preset,
+    gcpProject: preset === "gcp" ? gcpProject(options.gcpProjectId) : undefined,
     safe: {
       maxDepth: optionOr(OWNER, "maxDepth", options.maxDepth, isPositive, d.maxDepth),
       maxKeys: optionOr(OWNER, "maxKeys", options.maxKeys, isPositive, d.maxKeys),
@@ -129,6 +131,15 @@ export function resolveConfig(given: LoggingOptions | undefined): ResolvedConfig
     service,
     sink: guardSink(sinkGiven ?? defaultSink(readEnv)),
   };
+}
+
+/** The project of `preset: "gcp"`: the option, else `GOOGLE_CLOUD_PROJECT`; a project id is never empty. */
+function gcpProject(option: unknown): string | undefined {
+  if (option !== undefined && (typeof option !== "string" || option === "")) {
+    reportInvalid(OWNER, "gcpProjectId", option, "GOOGLE_CLOUD_PROJECT");
+  } else if (option !== undefined) return option;
+  const env = readEnv("GOOGLE_CLOUD_PROJECT");
+  return env === undefined || env === "" ? undefined : env;
 }
 
 /** Pretty lines are coloured for a terminal: see `colorWanted`. */

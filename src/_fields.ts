@@ -18,7 +18,7 @@ import {
   writeJson,
 } from "./_serialize.ts";
 import { type Encoding, JSON_ENCODING, keyText, LOGFMT_ENCODING } from "./_escape.ts";
-import { type PresetRow, PRESETS } from "./_presets.ts";
+import { type PresetRow, PRESETS, Spread } from "./_presets.ts";
 import type { Entry, FormatConfig } from "./_format.ts";
 import type { LogLevel } from "./levels.ts";
 
@@ -326,7 +326,13 @@ export function renderFields(
       } catch (e) {
         value = `[Getter threw: ${describeThrown(e)}]`;
       }
-      if (rule?.value !== undefined) value = transformed(value, rule.value, cfg);
+      if (rule?.value !== undefined) {
+        value = transformed(value, rule.value, cfg);
+        if (isSpread(value)) {
+          renderSpread(value, paths ? key : undefined, cfg, enc, taken, out);
+          continue;
+        }
+      }
       text = valueText(enc, value, cfg, paths ? key : undefined, limit, out, cap !== undefined);
     }
     if (text === undefined) continue;
@@ -348,6 +354,37 @@ export function renderFields(
   if (keys.length > n) {
     const more = enc.string(`${keys.length - n} more keys`);
     add(out, false, enc.pair(taken.claim(enc.key("[truncated]")), more));
+  }
+}
+
+/** Whether a transformed value is a {@linkcode Spread}; `instanceof` on a hostile Proxy throws. */
+function isSpread(value: unknown): value is Spread {
+  try {
+    return value instanceof Spread;
+  } catch {
+    return false;
+  }
+}
+
+/** The keys a rule's `value` wrote a field as, each claimed and bounded like a field of its own. */
+function renderSpread(
+  spread: Spread,
+  path: string | undefined,
+  cfg: FormatConfig,
+  enc: Encoding,
+  taken: Taken,
+  out: Rendered,
+): void {
+  const cap = out.cap;
+  for (const [name, value] of spread.entries) {
+    if (out.over || out.left < MIN_PAIR) return;
+    const limit = cap === undefined
+      ? Math.max(out.left, FIRST_PASS_MIN)
+      : Math.min(cap, out.left - name.length - 4);
+    const text = valueText(enc, value, cfg, path, limit, out, cap !== undefined);
+    if (text === undefined) continue;
+    if (text.length > limit && cap === undefined) return void (out.over = true);
+    add(out, false, enc.pair(taken.claim(enc.key(name)), text));
   }
 }
 

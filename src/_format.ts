@@ -52,6 +52,8 @@ export interface FormatConfig {
   maxLineLength: number;
   /** Service fields under their default names: service, version, environment. */
   service: Record<string, unknown>;
+  /** The Google Cloud project of the `"gcp"` preset's trace field. */
+  gcpProject?: string | undefined;
 }
 
 let lastMs = NaN;

@@ -66,6 +66,12 @@ interface Keys {
   resource: Readonly<Record<string, string>>;
   /** A key about the line's own format (ECS's `ecs.version`), which OTLP replaces: left out. */
   format?: string;
+  /**
+   * The keys an error is written under (ECS: `error.type`, `error.message`, `error.stack_trace`,
+   * its other keys as `error.<key>`): with a stack they are one error, as the `error` field of the
+   * default preset; without, attributes under their own names.
+   */
+  error?: { type: string; message: string; stack: string; prefix: string };
 }
 
 const ENVIRONMENT = "deployment.environment.name";
@@ -95,6 +101,12 @@ const ECS_KEYS: Keys = {
     "service.environment": ENVIRONMENT,
   },
   format: "ecs.version",
+  error: {
+    type: "error.type",
+    message: "error.message",
+    stack: "error.stack_trace",
+    prefix: "error.",
+  },
 };
 
 /** The `otel` preset nests scope, resource and attributes; its other keys are these. */
@@ -224,6 +236,8 @@ function fromObject(obj: Record<string, unknown>, observed: string): Parsed {
   let scope = "";
   let error: unknown;
   let hasError = false;
+  /** The keys of an error written under several (ECS), in order. */
+  let parts: [string, unknown][] | undefined;
   const attrs = record.attributes;
   const take = (source: Record<string, unknown>): void => {
     for (const key of Object.keys(source)) {
@@ -279,12 +293,38 @@ function fromObject(obj: Record<string, unknown>, observed: string): Parsed {
       error = value;
     } else if (value === NO_ID && (key === "request_id" || key === "http.request.id")) {
       // a line outside any request: "-" says there is no id, and no attribute says it better
+    } else if (keys.error !== undefined && key.startsWith(keys.error.prefix)) {
+      (parts ??= []).push([key, value]);
     } else {
       attribute(key, value);
     }
   }
+  if (parts !== undefined) {
+    const joined = joinError(parts, keys.error!);
+    if (joined === undefined) { for (const [key, value] of parts) attribute(key, value); }
+    else if (!hasError) {
+      hasError = true;
+      error = joined;
+    } else attribute("error", joined);
+  }
   if (hasError) addException(attrs, error);
   return { resourceKey, resource, scope, record };
+}
+
+/** An error written under several keys as one (name, message, stack, the rest); none without a stack. */
+function joinError(
+  parts: [string, unknown][],
+  names: NonNullable<Keys["error"]>,
+): Record<string, unknown> | undefined {
+  if (typeof parts.find(([key]) => key === names.stack)?.[1] !== "string") return undefined;
+  const error: Record<string, unknown> = {};
+  for (const [key, value] of parts) {
+    if (key === names.type) error.name = value;
+    else if (key === names.message) error.message = value;
+    else if (key === names.stack) error.stack = value;
+    else error[key.slice(names.prefix.length)] = value;
+  }
+  return error;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -7,6 +7,9 @@
 import type { Preset } from "./config.ts";
 import type { LogLevel } from "./levels.ts";
 import type { FormatConfig } from "./_format.ts";
+import { errorParts } from "./_serialize.ts";
+import { isSpanId, isTraceId } from "./traceparent.ts";
+import { isTraceFlags } from "./_traceparent.ts";
 
 /** What becomes of one of the module's fields under a preset. */
 export interface FieldRule {
@@ -25,10 +28,20 @@ export interface FieldRule {
   /**
    * The value written, from the field's value (milliseconds to nanoseconds, a trace id as a
    * decimal string). It may return any value, an object included; `undefined` leaves the key
-   * out. Called with the configuration in force (a row's options, such as a project id, live
-   * there). A throw writes the value as it came.
+   * out; a {@linkcode Spread} writes several keys in place of this one. Called with the
+   * configuration in force (a row's options, such as a project id, live there). A throw writes
+   * the value as it came.
    */
   readonly value?: (value: unknown, cfg: FormatConfig) => unknown;
+}
+
+/**
+ * What a rule's `value` returns to write one field as several keys, in order (an error as
+ * `error.type`, `error.message` and `error.stack_trace`). Each name is claimed like any other
+ * key (a name in use is renamed `extra_<name>`), each value written as a field's value.
+ */
+export class Spread {
+  constructor(readonly entries: readonly (readonly [string, unknown])[]) {}
 }
 
 /** One preset: everything that makes its lines differ from the default ones. */
@@ -71,6 +84,89 @@ export const SEVERITY_NUMBER: Readonly<Record<LogLevel, number>> = {
   CRITICAL: 21,
 };
 
+/** Milliseconds (the module's `duration_ms`) as whole nanoseconds, as ECS and Datadog count them. */
+function nanoseconds(ms: unknown): unknown {
+  return typeof ms === "number" && Number.isFinite(ms) ? Math.round(ms * 1e6) : ms;
+}
+
+/**
+ * Milliseconds as a protobuf `Duration` in JSON, as Google's `httpRequest.latency` takes it:
+ * seconds with up to nine decimals and an `s` (`45` → `"0.045s"`).
+ */
+function protobufDuration(ms: unknown): unknown {
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) return ms;
+  const ns = Math.round(ms * 1e6);
+  const fraction = String(ns % 1e9).padStart(9, "0").replace(/0+$/, "");
+  return `${Math.floor(ns / 1e9)}${fraction === "" ? "" : `.${fraction}`}s`;
+}
+
+/** A W3C id's low 64 bits as an unsigned decimal string: how Datadog's tracers write ids in logs. */
+function datadogId(id: unknown): unknown {
+  if (!isTraceId(id) && !isSpanId(id)) return id;
+  return BigInt(`0x${id.slice(-16)}`).toString();
+}
+
+/** Google's trace resource name, `projects/<project>/traces/<trace_id>`; the bare id without a project. */
+function gcpTrace(id: unknown, cfg: FormatConfig): unknown {
+  return isTraceId(id) && cfg.gcpProject ? `projects/${cfg.gcpProject}/traces/${id}` : id;
+}
+
+/** The sampled bit of W3C trace flags as a boolean. */
+function sampled(flags: unknown): unknown {
+  return isTraceFlags(flags) ? (parseInt(flags, 16) & 1) === 1 : flags;
+}
+
+/**
+ * An error under a store's three names (its name, message and stack) and its other keys (cause,
+ * code, ...) as `<prefix><key>`; a string is the message; any other value stays as it is.
+ */
+function errorAs(
+  type: string,
+  message: string,
+  stack: string,
+  prefix: string,
+): (value: unknown, cfg: FormatConfig) => unknown {
+  return (value, cfg) => {
+    if (typeof value === "string") return new Spread([[message, value]]);
+    if (!(value instanceof Error)) return value;
+    const e = errorParts(value, cfg.safe.maxKeys);
+    const entries: [string, unknown][] = [[type, e.name], [message, e.message]];
+    if (e.stack !== "") entries.push([stack, e.stack]);
+    for (const [key, v] of e.rest) entries.push([`${prefix}${key}`, v]);
+    return new Spread(entries);
+  };
+}
+
+/** The `@type` that makes Google's Error Reporting take a log entry as an error event. */
+export const REPORTED_ERROR_EVENT =
+  "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent";
+
+/**
+ * An error for Google Cloud: its stack in `stack_trace` (where Error Reporting looks first), the
+ * `@type` of a `ReportedErrorEvent` and the `serviceContext` it groups errors by; its name,
+ * message and other keys stay under `error`. An error without a stack stays as it is.
+ */
+function gcpError(value: unknown, cfg: FormatConfig): unknown {
+  if (!(value instanceof Error)) return value;
+  const e = errorParts(value, cfg.safe.maxKeys);
+  if (e.stack === "") return value;
+  const error: Record<string, unknown> = { name: e.name, message: e.message };
+  for (const [key, v] of e.rest) if (key !== "name" && key !== "message") error[key] = v;
+  const entries: [string, unknown][] = [
+    ["@type", REPORTED_ERROR_EVENT],
+    ["stack_trace", e.stack],
+    ["error", error],
+  ];
+  const { service, version } = cfg.service;
+  if (typeof service === "string") {
+    entries.push([
+      "serviceContext",
+      typeof version === "string" ? { service, version } : { service },
+    ]);
+  }
+  return new Spread(entries);
+}
+
 const CORE_DEFAULT = {
   timestamp: "timestamp",
   level: "level",
@@ -107,6 +203,79 @@ export const PRESETS: Readonly<Record<Preset, PresetRow>> = {
       ["environment", { name: "service.environment" }],
       ["user_id", { name: "user.id" }],
       ["user_email", { name: "user.email" }],
+      ["method", { name: "http.request.method" }],
+      ["path", { name: "url.path" }],
+      ["status_code", { name: "http.response.status_code" }],
+      ["duration_ms", { name: "event.duration", value: nanoseconds }],
+      ["error_name", { name: "error.type" }],
+      ["error_message", { name: "error.message" }],
+      ["error", {
+        name: "error",
+        value: errorAs("error.type", "error.message", "error.stack_trace", "error."),
+      }],
+    ]),
+  },
+
+  gcp: {
+    reference: "https://cloud.google.com/logging/docs/structured-logging",
+    layout: "flat",
+    core: {
+      timestamp: "time",
+      level: "severity",
+      logger: "logger",
+      message: "message",
+      request_id: "request_id",
+    },
+    // https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry#logseverity
+    levels: { DEBUG: "DEBUG", INFO: "INFO", WARN: "WARNING", ERROR: "ERROR", CRITICAL: "CRITICAL" },
+    fields: new Map<string, FieldRule>([
+      ["timestamp", { name: "time" }],
+      ["level", { name: "severity" }],
+      ["trace_id", { name: "logging.googleapis.com/trace", value: gcpTrace }],
+      ["span_id", { name: "logging.googleapis.com/spanId" }],
+      ["trace_flags", { name: "logging.googleapis.com/trace_sampled", value: sampled }],
+      // https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry#httprequest
+      ["method", { name: "requestMethod", in: "httpRequest" }],
+      ["path", { name: "requestUrl", in: "httpRequest" }],
+      ["status_code", { name: "status", in: "httpRequest" }],
+      ["duration_ms", { name: "latency", in: "httpRequest", value: protobufDuration }],
+      // https://cloud.google.com/error-reporting/docs/formatting-error-messages
+      ["error", { name: "error", value: gcpError }],
+    ]),
+  },
+
+  datadog: {
+    reference: "https://docs.datadoghq.com/logs/log_configuration/attributes_naming_convention/",
+    layout: "flat",
+    core: {
+      timestamp: "timestamp",
+      level: "status",
+      logger: "logger.name",
+      message: "message",
+      request_id: "http.request_id",
+    },
+    levels: { DEBUG: "debug", INFO: "info", WARN: "warn", ERROR: "error", CRITICAL: "critical" },
+    fields: new Map<string, FieldRule>([
+      ["level", { name: "status" }],
+      ["logger", { name: "logger.name" }],
+      ["request_id", { name: "http.request_id" }],
+      ["environment", { name: "env" }],
+      // https://docs.datadoghq.com/tracing/other_telemetry/connect_logs_and_traces/opentelemetry/
+      ["trace_id", { name: "dd.trace_id", value: datadogId }],
+      ["span_id", { name: "dd.span_id", value: datadogId }],
+      ["user_id", { name: "usr.id" }],
+      ["user_email", { name: "usr.email" }],
+      ["method", { name: "http.method" }],
+      ["path", { name: "http.url_details.path" }],
+      ["route", { name: "http.route" }],
+      ["status_code", { name: "http.status_code" }],
+      ["duration_ms", { name: "duration", value: nanoseconds }],
+      ["error_name", { name: "error.kind" }],
+      ["error_message", { name: "error.message" }],
+      ["error", {
+        name: "error",
+        value: errorAs("error.kind", "error.message", "error.stack", "error."),
+      }],
     ]),
   },
 

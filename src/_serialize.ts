@@ -481,37 +481,61 @@ function mapKey(k: unknown, w: Writer): string {
 }
 
 function writeError(w: Writer, e: Error, depth: number, path: string | undefined): void {
+  const parts = errorParts(e, depth < w.o.maxDepth ? w.o.maxKeys : 0);
   w.out += `{"name":`;
-  str(w, readString(e, "name", "Error"));
+  str(w, parts.name);
   w.out += `,"message":`;
-  str(w, readString(e, "message", ""));
-  const stack = readString(e, "stack", "");
-  if (stack !== "") {
+  str(w, parts.message);
+  if (parts.stack !== "") {
     w.out += `,"stack":`;
-    str(w, stack);
+    str(w, parts.stack);
   }
-  if (depth < w.o.maxDepth && !full(w)) {
-    let extra: string[] = [];
-    try {
-      extra = Object.keys(e);
-    } catch { /* a proxy may refuse: name, message and stack are enough */ }
-    const written = new Set(["name", "message", "stack"]);
-    const keys = ["cause", "errors", ...extra];
-    for (let i = 0; i < keys.length && i < w.o.maxKeys + 2 && !full(w); i++) {
-      const key = keys[i];
-      if (written.has(key)) continue;
-      written.add(key);
-      let value: unknown;
-      try {
-        if (!(key in e)) continue;
-        value = (e as unknown as Record<string, unknown>)[key];
-      } catch (err) {
-        value = `[Getter threw: ${describeThrown(err)}]`;
-      }
-      writeKey(w, false, key, value, depth, path);
-    }
+  for (const [key, value] of parts.rest) {
+    if (full(w)) break;
+    writeKey(w, false, key, value, depth, path);
   }
   w.out += "}";
+}
+
+/** An error read once, safely: its name, message and stack, and its other keys (at most `maxKeys`). */
+export interface ErrorParts {
+  name: string;
+  message: string;
+  /** `""` when it has none. */
+  stack: string;
+  /** `cause`, `errors` and its own enumerable keys, each read once (a throwing getter: a marker). */
+  rest: [string, unknown][];
+}
+
+/** The parts of an error as the module writes it. Never throws. */
+export function errorParts(e: Error, maxKeys: number): ErrorParts {
+  const parts: ErrorParts = {
+    name: readString(e, "name", "Error"),
+    message: readString(e, "message", ""),
+    stack: readString(e, "stack", ""),
+    rest: [],
+  };
+  if (maxKeys <= 0) return parts;
+  let extra: string[] = [];
+  try {
+    extra = Object.keys(e);
+  } catch { /* a proxy may refuse: name, message and stack are enough */ }
+  const written = new Set(["name", "message", "stack"]);
+  const keys = ["cause", "errors", ...extra];
+  for (let i = 0; i < keys.length && i < maxKeys + 2; i++) {
+    const key = keys[i];
+    if (written.has(key)) continue;
+    written.add(key);
+    let value: unknown;
+    try {
+      if (!(key in e)) continue;
+      value = (e as unknown as Record<string, unknown>)[key];
+    } catch (err) {
+      value = `[Getter threw: ${describeThrown(err)}]`;
+    }
+    parts.rest.push([key, value]);
+  }
+  return parts;
 }
 
 function readString(e: Error, key: "name" | "message" | "stack", fallback: string): string {

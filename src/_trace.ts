@@ -18,6 +18,31 @@ import {
 /** The header that carries the correlation id, in and out. */
 export const CORRELATION_HEADER = "X-Correlation-ID";
 
+/** Google Cloud's trace header, sent by its load balancers and Cloud Run: `TRACE_ID/SPAN_ID;o=1`. */
+export const CLOUD_TRACE_HEADER = "X-Cloud-Trace-Context";
+
+/** `TRACE_ID/SPAN_ID` with `;o=0|1`: 32 hex digits, a decimal span id of at most 20 digits. */
+const CLOUD_TRACE = /^([0-9a-fA-F]{32})\/([0-9]{1,20})(?:;o=([01]))?$/;
+
+/**
+ * The span an `X-Cloud-Trace-Context` value names, in W3C form (the decimal span id as 16 hex
+ * digits, `o=1` as the sampled flag), or `undefined` for anything else: an all-zero id, a span id
+ * of 0 or past 64 bits, any other text. The value is matched whole and goes nowhere else.
+ */
+export function parseCloudTraceContext(
+  value: string | null,
+): { traceId: string; spanId: string; traceFlags: string } | undefined {
+  if (value === null || value.length > 64) return undefined;
+  const m = CLOUD_TRACE.exec(value);
+  if (m === null) return undefined;
+  const span = BigInt(m[2]);
+  if (span === 0n || span >= 1n << 64n) return undefined;
+  const traceId = m[1].toLowerCase();
+  const spanId = span.toString(16).padStart(16, "0");
+  if (!isTraceId(traceId) || !isSpanId(spanId)) return undefined;
+  return { traceId, spanId, traceFlags: m[3] === "1" ? "01" : "00" };
+}
+
 /** The flags of a trace this module starts: not sampled, since it records no trace data itself. */
 export const NEW_TRACE_FLAGS = "00";
 
@@ -70,8 +95,8 @@ export function traceFields(
 
 /**
  * Seeds a request's root from its headers, before any line is written: a valid
- * `traceparent` continues that trace with a new span (and keeps `tracestate`),
- * anything else starts a new trace; a safe `X-Correlation-ID` becomes
+ * `traceparent` continues that trace with a new span (and keeps `tracestate`), else a
+ * valid `X-Cloud-Trace-Context` (Google's load balancers) does, anything else starts a new trace; a safe `X-Correlation-ID` becomes
  * `correlation_id`. With `trust` off, incoming values are all ignored. Invalid
  * values are dropped and go nowhere.
  */
@@ -88,6 +113,8 @@ export function intakeTrace(
     const tp = parseTraceparent(headers.get("traceparent"));
     if (tp !== undefined) {
       parent = { traceId: tp.traceId, spanId: tp.parentId, traceFlags: knownFlags(tp.traceFlags) };
+    } else {
+      parent = parseCloudTraceContext(headers.get(CLOUD_TRACE_HEADER));
     }
     fields = traceFields(parent);
     const correlation = headers.get(CORRELATION_HEADER);

@@ -44,7 +44,11 @@ export interface ServiceInfo {
  * Field-name presets of the JSON form, for the log store lines are shipped to:
  * - `"default"`: snake_case (`timestamp`, `level`, `logger`, `message`, `request_id`, …);
  * - `"ecs"`: the Elastic Common Schema (`@timestamp`, `log.level`, `http.request.id`, …);
- * - `"otel"`: the OpenTelemetry log data model (`severity_text`, `body`, `attributes`, …).
+ * - `"otel"`: the OpenTelemetry log data model (`severity_text`, `body`, `attributes`, …);
+ * - `"gcp"`: Google Cloud Logging's structured format (`severity`, `time`,
+ *   `logging.googleapis.com/trace`, `httpRequest`, …), errors as Error Reporting takes them;
+ * - `"datadog"`: Datadog's reserved and standard attributes (`status`, `logger.name`,
+ *   `dd.trace_id`, `http.status_code`, …).
  *
  * @example Lines for Elasticsearch
  * ```ts
@@ -54,7 +58,7 @@ export interface ServiceInfo {
  * configureLogging({ preset });
  * ```
  */
-export type Preset = "default" | "ecs" | "otel";
+export type Preset = "default" | "ecs" | "otel" | "gcp" | "datadog";
 
 /**
  * `requestBuffer` of {@linkcode configureLogging}: a request's lines at `level` and below
@@ -163,12 +167,20 @@ export interface LoggingOptions {
   /** Service fields added to every line. */
   service?: ServiceInfo;
   /**
-   * Field names of the JSON form: `"default"` (snake_case), `"ecs"` (Elastic Common Schema) or
-   * `"otel"` (the OpenTelemetry log data model). logfmt always uses the default names.
+   * Field names of the JSON form: `"default"` (snake_case), `"ecs"` (Elastic Common Schema),
+   * `"otel"` (the OpenTelemetry log data model), `"gcp"` (Google Cloud Logging) or `"datadog"`.
+   * logfmt always uses the default names.
    *
    * @default {"default"}
    */
   preset?: Preset;
+  /**
+   * The Google Cloud project of `preset: "gcp"`, for `logging.googleapis.com/trace`
+   * (`projects/<project>/traces/<trace_id>`). Left out: `GOOGLE_CLOUD_PROJECT` from the
+   * environment, where the runtime lets the module read it without a prompt; without either the
+   * bare trace id is written.
+   */
+  gcpProjectId?: string;
   /**
    * Keys whose values are written as `"[REDACTED]"`: a bare name (`"password"`) wherever it
    * appears, at any depth, case-insensitively; a dotted path (`"req.headers.cookie"`) only there.

@@ -40,7 +40,8 @@ export interface RequestContextOptions<Subject = Request> {
   /**
    * Keep a safe incoming id; `false` always generates one. The same switch covers the
    * incoming `traceparent`/`tracestate` (`false`: every request starts a new trace, as at
-   * the edge of a trusted network) and `X-Correlation-ID`.
+   * the edge of a trusted network), Google's `X-Cloud-Trace-Context` (read when no valid
+   * `traceparent` came) and `X-Correlation-ID`.
    *
    * @default {true}
    */

@@ -5,6 +5,7 @@
 // several endpoints. The tool runs as a subprocess on the captured files; every figure is
 // checked against what the test reads from the same files on its own.
 import assert from "node:assert/strict";
+import { storeLines } from "./_store_lines.ts";
 
 const assertEquals = (actual: unknown, expected: unknown, message?: string) =>
   assert.deepStrictEqual(actual, expected, message);
@@ -153,6 +154,10 @@ function read(o: Json): Json {
       trace_id: o["trace.id"],
       span_id: o["span.id"],
       service: o["service.name"],
+      method: o["http.request.method"],
+      path: o["url.path"],
+      status_code: o["http.response.status_code"],
+      duration_ms: typeof o["event.duration"] === "number" ? o["event.duration"] / 1e6 : undefined,
     };
   }
   return o;
@@ -223,7 +228,11 @@ Deno.test("cli pretty: one record line per JSON line of every preset, stacks ind
     assertMatch(line, new RegExp(`^\\S+ ${r.level}\\s+${r.logger} `));
     if (r.request_id !== "-") assert(line.includes(`[${(r.request_id as string).slice(0, 8)}]`));
     assert(!line.includes(r.request_id as string) || r.request_id === "-");
-    if (r.duration_ms !== undefined) assert(line.includes(`duration_ms=${r.duration_ms}`));
+    // Fields are shown under the line's own names (ECS: event.duration, in nanoseconds).
+    const duration = records[i].obj.duration_ms ?? records[i].obj["event.duration"];
+    if (duration !== undefined) {
+      assert(/ (duration_ms|event\.duration)=/.test(line) && line.includes(`=${duration} `), line);
+    }
   }
   // Every other line is an indented stack line under an error record.
   for (const l of lines) assert(RECORD.test(l) || /^ {4}/.test(l), l);
@@ -555,4 +564,36 @@ Deno.test("cli: a line over 16 MiB is passed over, the lines around it are read"
   });
   assertEquals(code, 0);
   assertEquals(out.trimEnd().split("\n").map((l) => l.split(" ").pop()), ["before", "after"]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// the gcp and datadog rows of the reading table
+
+Deno.test("cli reads gcp and datadog lines: the endpoint, status and duration back in milliseconds, the trace, the error's stack below", async () => {
+  for (const preset of ["gcp", "datadog", "ecs"] as const) {
+    const { raw, request, error } = await storeLines(preset);
+    const stdin = raw.join("\n") + "\n";
+    const stats = await cli(["stats", "--json"], { stdin });
+    assertEquals(stats.code, 0);
+    const rows = JSON.parse(stats.out) as Json[];
+    const ok = rows.find((r) => r.key === "GET /runs/42")!;
+    assertEquals(ok.count, 1, preset);
+    const ms = preset === "gcp"
+      ? Number(((request.httpRequest as Json).latency as string).slice(0, -1)) * 1000
+      : (request[preset === "ecs" ? "event.duration" : "duration"] as number) / 1e6;
+    assert(Math.abs((ok.max as number) - ms) < 1e-6, `${preset}: ${ok.max} vs ${ms}`);
+    assertEquals(rows.find((r) => r.key === "GET /boom")!.rate_5xx, 1, preset);
+    const byLevel = await cli(["stats", "--by", "level", "--json"], { stdin });
+    const levels = new Map((JSON.parse(byLevel.out) as Json[]).map((r) => [r.key, r.count]));
+    assertEquals(levels, new Map([["INFO", 2], ["ERROR", 2]]), preset);
+    // The error line's stack below it, as for the default preset.
+    const pretty = (await cli(["pretty"], { stdin })).out.split("\n");
+    const at = pretty.findIndex((l) => l.includes("Unhandled error"));
+    assert.match(
+      pretty[at + 1],
+      /^ {4}TypeError: run 42 has no owner$/,
+      `${preset}: ${JSON.stringify(error)}`,
+    );
+    assertMatch(pretty[at + 2], /^ {6}at /);
+  }
 });

@@ -7,6 +7,7 @@ import {
   configureLogging,
   getLogger,
   type LogLevel,
+  type Preset,
   runWithContext,
   setContextFields,
   setUser,
@@ -535,7 +536,7 @@ const secretKey = fc.oneof(
 );
 
 interface PresetRun {
-  shape: { format: "json" | "logfmt"; preset: "default" | "ecs" | "otel" };
+  shape: { format: "json" | "logfmt"; preset: Preset };
   maxLineLength: number;
   message: string | Recipe;
   extra: [string, Recipe][];
@@ -550,6 +551,8 @@ const presetRun: fc.Arbitrary<PresetRun> = fc.record({
     { format: "json" as const, preset: "default" as const },
     { format: "json" as const, preset: "ecs" as const },
     { format: "json" as const, preset: "otel" as const },
+    { format: "json" as const, preset: "gcp" as const },
+    { format: "json" as const, preset: "datadog" as const },
     { format: "logfmt" as const, preset: "default" as const },
   ),
   maxLineLength: fc.integer({ min: 600, max: 20_000 }),

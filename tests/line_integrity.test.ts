@@ -6,6 +6,7 @@ import {
   configureLogging,
   getLogger,
   type LoggingOptions,
+  type Preset,
   runWithContext,
   setContextFields,
   setUser,
@@ -14,11 +15,13 @@ import {
 import { parseStrict } from "./_strict_json.ts";
 import { parseLogfmt } from "./_logfmt.ts";
 
-type Shape = { format: "json" | "logfmt"; preset?: "default" | "ecs" | "otel" };
+type Shape = { format: "json" | "logfmt"; preset?: Preset };
 const SHAPES: Shape[] = [
   { format: "json", preset: "default" },
   { format: "json", preset: "ecs" },
   { format: "json", preset: "otel" },
+  { format: "json", preset: "gcp" },
+  { format: "json", preset: "datadog" },
   { format: "logfmt" },
 ];
 

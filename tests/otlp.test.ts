@@ -330,11 +330,16 @@ Deno.test("otlpSink: the JSON lines of every preset give the same records", asyn
       bodies.push(withoutTimes(body));
     }
     const [plain, otel, ecs] = bodies;
-    // The presets rename the request id (ECS) and the user fields (both), nothing else moves.
+    // The presets rename the request id (ECS) and the user fields (both), and ECS writes the
+    // duration in nanoseconds under its own name; nothing else moves.
     const rename = (b: Record<string, unknown>) =>
       JSON.parse(
         JSON.stringify(b).replaceAll('"http.request.id"', '"request_id"')
           .replaceAll('"user.id"', '"user_id"'),
+        function (key, value) {
+          if (key === "" || value?.key !== "event.duration") return value;
+          return { key: "duration_ms", value: { doubleValue: Number(value.value.intValue) / 1e6 } };
+        },
       );
     assert.deepEqual(rename(otel), plain);
     assert.deepEqual(rename(ecs), plain);
