@@ -26,8 +26,28 @@ import { handleRequest, resolveOptions } from "../src/_http.ts";
 export type { AccessLog, RequestContextOptions };
 
 /**
- * The variables this middleware sets: `c.get("requestId")`, the same key and the
- * same name as `hono/request-id`'s `RequestIdVariables`.
+ * The Hono variables {@linkcode requestContext} sets: `c.get("requestId")`. Give them to
+ * `new Hono<{ Variables: RequestContextVariables }>()` where "hono" is not npm's hono (with
+ * npm's hono a plain `new Hono()` has them already).
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { requestContext, type RequestContextVariables } from "@ctx/request-context/hono";
+ *
+ * const app = new Hono<{ Variables: RequestContextVariables }>();
+ * app.use(requestContext());
+ * app.get("/", (c) => c.text(c.get("requestId")));
+ * ```
+ */
+export type RequestContextVariables = {
+  /** The request's id, as sent in the response's `X-Request-ID`. */
+  requestId: string;
+};
+
+/**
+ * {@linkcode RequestContextVariables} under `hono/request-id`'s name, so that an app
+ * coming from it changes only its import.
  *
  * @example
  * ```ts
@@ -36,26 +56,25 @@ export type { AccessLog, RequestContextOptions };
  *
  * const app = new Hono<{ Variables: RequestIdVariables }>();
  * app.use(requestContext());
- * app.get("/", (c) => c.text(c.get("requestId")));
  * ```
  */
-export type RequestIdVariables = {
-  /** The request's id, as sent in the response's `X-Request-ID`. */
-  requestId: string;
-};
+export type RequestIdVariables = RequestContextVariables;
 
 /**
- * The same as {@linkcode RequestIdVariables}, under its earlier name.
+ * The earlier name of {@linkcode RequestContextVariables}, which says nothing outside Hono's
+ * generics.
+ *
+ * @deprecated Use {@linkcode RequestContextVariables}.
  *
  * @example
  * ```ts
  * import { Hono } from "hono";
- * import type { Variables } from "@ctx/request-context/hono";
+ * import type { RequestContextVariables } from "@ctx/request-context/hono";
  *
- * const app = new Hono<{ Variables: Variables }>();
+ * const app = new Hono<{ Variables: RequestContextVariables }>(); // was Variables
  * ```
  */
-export type Variables = RequestIdVariables;
+export type Variables = RequestContextVariables;
 
 /**
  * The part of Hono's `Context` the middleware uses. Written out here, rather than
@@ -93,7 +112,7 @@ export interface HonoContextLike {
 /**
  * The middleware {@linkcode requestContext} returns: a Hono `MiddlewareHandler`.
  * `c.get("requestId")` is typed as a `string` on a plain `new Hono()` when "hono"
- * is npm's hono; otherwise declare `new Hono<{ Variables: RequestIdVariables }>()`.
+ * is npm's hono; otherwise declare `new Hono<{ Variables: RequestContextVariables }>()`.
  */
 export type RequestContextMiddleware = (
   c: HonoContextLike,

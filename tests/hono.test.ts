@@ -2,14 +2,19 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { getLogger, getRequestId, setContextFields, withRequestContext } from "../mod.ts";
-import { requestContext, type Variables } from "../middleware/hono.ts";
+import {
+  requestContext,
+  type RequestContextVariables,
+  type RequestIdVariables,
+  type Variables,
+} from "../middleware/hono.ts";
 import { capture, serve, sleep } from "./_helpers.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const log = getLogger("app");
 
 function app(options?: Parameters<typeof requestContext>[0]) {
-  const app = new Hono<{ Variables: Variables }>();
+  const app = new Hono<{ Variables: RequestContextVariables }>();
   app.use(requestContext(options));
   app.get("/id", (c) => {
     log.info("in handler");
@@ -175,7 +180,7 @@ Deno.test("Hono: a response from fetch() gets the header (its headers are immuta
 
 Deno.test("Hono on a real Deno.serve: 500 concurrent requests stay isolated", async () => {
   const cap = capture();
-  const a = new Hono<{ Variables: Variables }>();
+  const a = new Hono<{ Variables: RequestContextVariables }>();
   a.use(requestContext());
   a.get("/w/:n", async (c) => {
     const n = c.req.param("n");
@@ -255,7 +260,7 @@ Deno.test("Hono: when the app's onError throws, the original error and the onErr
 
 Deno.test("Hono: a sub-app with its own requestContext() mounted by app.route reuses the request's context", async () => {
   const cap = capture();
-  const sub = new Hono<{ Variables: Variables }>();
+  const sub = new Hono<{ Variables: RequestContextVariables }>();
   sub.use(requestContext());
   sub.get("/x", (c) => {
     log.info("in sub-app");
@@ -337,7 +342,7 @@ Deno.test("withRequestContext inside Hono reuses Hono's request context: one id,
 
 Deno.test("Hono inside withRequestContext reuses the wrapper's request context; Hono's errors are logged once", async () => {
   const cap = capture();
-  const a = new Hono<{ Variables: Variables }>();
+  const a = new Hono<{ Variables: RequestContextVariables }>();
   a.use(requestContext());
   a.onError((err, c) => c.json({ error: err.message }, 500));
   a.get("/x", (c) => {
@@ -376,5 +381,32 @@ Deno.test("Hono inside withRequestContext reuses the wrapper's request context; 
   } finally {
     await srv.close();
     cap.restore();
+  }
+});
+
+/** Whether two types are the same (not merely assignable). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+
+Deno.test("RequestContextVariables: Variables (deprecated) and RequestIdVariables are the same type; c.get is a string under each", async () => {
+  const same: [
+    Same<Variables, RequestContextVariables>,
+    Same<RequestIdVariables, RequestContextVariables>,
+  ] = [true, true];
+  assert.deepEqual(same, [true, true]);
+  for (
+    const a of [
+      new Hono<{ Variables: RequestContextVariables }>(),
+      new Hono<{ Variables: RequestIdVariables }>(),
+      new Hono<{ Variables: Variables }>(),
+    ]
+  ) {
+    a.use(requestContext());
+    a.get("/", (c) => {
+      const id: string = c.get("requestId");
+      return c.text(id);
+    });
+    const res = await a.request("/", { headers: { "X-Request-ID": "req-alias" } });
+    assert.equal(await res.text(), "req-alias");
   }
 });
