@@ -22,11 +22,15 @@
  */
 
 import { currentScope } from "../src/_storage.ts";
-import { config } from "../src/config.ts";
+import { config } from "../src/_config.ts";
 import { LOG_LEVELS, type LogLevel } from "../src/levels.ts";
-import { send } from "../src/logger.ts";
+import { send } from "../src/_emit.ts";
 import { type ConsoleMethodName, unpatchedConsole, writingOut } from "../src/_console.ts";
 import { formatArgs } from "./_format_args.ts";
+import { isString, optionOr } from "../src/_invalid.ts";
+
+/** The default of {@linkcode PatchConsoleOptions.logger}. */
+const DEFAULT_LOGGER = "console";
 
 /**
  * Options of {@linkcode patchConsole}.
@@ -40,7 +44,11 @@ import { formatArgs } from "./_format_args.ts";
  * ```
  */
 export interface PatchConsoleOptions {
-  /** The logger name of the lines. Default `"console"`. */
+  /**
+   * The logger name of the lines.
+   *
+   * @default {"console"}
+   */
   logger?: string;
 }
 
@@ -85,7 +93,7 @@ const patches: Record<ConsoleMethodName, ConsoleMethod>[] = [];
  * ```
  */
 export function patchConsole(options?: PatchConsoleOptions): () => void {
-  const logger = typeof options?.logger === "string" ? options.logger : "console";
+  const logger = optionOr("patchConsole", "logger", options?.logger, isString, DEFAULT_LOGGER);
   const target = console as unknown as Record<ConsoleMethodName, ConsoleMethod>;
   if (patches.length === 0) {
     for (const method of Object.keys(METHODS) as ConsoleMethodName[]) {

@@ -31,10 +31,12 @@ import {
   type Scope,
   storage,
 } from "../src/_storage.ts";
-import { isSafeId, MAX_ID_LENGTH, NO_REQUEST_ID } from "../src/ids.ts";
-import { emit } from "../src/logger.ts";
+import { isSafeId } from "../src/ids.ts";
+import { MAX_ID_LENGTH, NO_REQUEST_ID } from "../src/_ids.ts";
+import { emit } from "../src/_emit.ts";
+import { isString, optionOr } from "../src/_invalid.ts";
 import type { LogLevel } from "../src/levels.ts";
-import { config } from "../src/config.ts";
+import { config } from "../src/_config.ts";
 import {
   isRedacted,
   REDACTED,
@@ -124,6 +126,9 @@ export interface LogTapeRecord {
  */
 export type LogTapeSink = (record: LogTapeRecord) => void;
 
+/** The default of {@linkcode LogTapeSinkOptions.categorySeparator}. */
+const DEFAULT_SEPARATOR = ".";
+
 /**
  * Options of {@linkcode logTapeSink}.
  *
@@ -135,7 +140,11 @@ export type LogTapeSink = (record: LogTapeRecord) => void;
  * ```
  */
 export interface LogTapeSinkOptions {
-  /** Joins the category into the line's `logger`. Default `"."`, as LogTape's JSON Lines formatter. */
+  /**
+   * Joins the category into the line's `logger`, as LogTape's JSON Lines formatter.
+   *
+   * @default {"."}
+   */
   categorySeparator?: string;
 }
 
@@ -405,9 +414,13 @@ function messageText(record: LogTapeRecord): string {
  * ```
  */
 export function logTapeSink(options?: LogTapeSinkOptions): LogTapeSink {
-  const separator = typeof options?.categorySeparator === "string"
-    ? options.categorySeparator
-    : ".";
+  const separator = optionOr(
+    "logTapeSink",
+    "categorySeparator",
+    options?.categorySeparator,
+    isString,
+    DEFAULT_SEPARATOR,
+  );
   return (record: LogTapeRecord): void => {
     let level: LogLevel = "INFO";
     let logger = "";

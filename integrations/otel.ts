@@ -25,7 +25,8 @@
  */
 
 import { setSpanSource, type SpanIds, spanSource } from "../src/_trace.ts";
-import { isSpanId, isTraceId, parseTracestate } from "../src/traceparent.ts";
+import { isSpanId, isTraceId } from "../src/traceparent.ts";
+import { parseTracestate } from "../src/_traceparent.ts";
 
 /** The part of an OpenTelemetry `SpanContext` this module reads. */
 export interface SpanContextLike {

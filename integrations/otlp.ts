@@ -55,8 +55,9 @@
  */
 
 import { bufferedSink } from "../src/buffered_sink.ts";
-import { readEnv } from "../src/config.ts";
-import { onWorkers, type SinkObject } from "../src/sinks.ts";
+import { readEnv } from "../src/_runtime.ts";
+import type { SinkObject } from "../src/sinks.ts";
+import { onWorkers } from "../src/_runtime.ts";
 import { describeThrown } from "../src/_serialize.ts";
 import { writeConsole } from "../src/_console.ts";
 import { toExportRequest } from "../src/_otlp.ts";

@@ -20,10 +20,10 @@
  * @module
  */
 
-import { config } from "../src/config.ts";
-import { emit, formatLine } from "../src/logger.ts";
+import { config } from "../src/_config.ts";
+import { emit, formatLine } from "../src/_emit.ts";
 import type { LogLevel } from "../src/levels.ts";
-import { parseLevel } from "../src/levels.ts";
+import { parseLevel } from "../src/_levels.ts";
 
 /**
  * What this module reads of an `@std/log` `LogRecord`. Any `LogRecord` fits:

@@ -58,7 +58,7 @@ export function withRequestContext<A extends unknown[]>(
   handler: FetchHandler<A>,
   options?: RequestContextOptions<Request>,
 ): (request: Request, ...rest: A) => Promise<Response> {
-  const o = resolveOptions(options);
+  const o = resolveOptions(options, "withRequestContext");
   return (request: Request, ...rest: A) =>
     handleRequest(
       request,

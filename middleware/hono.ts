@@ -136,7 +136,7 @@ export function requestContext(
     | RequestContextOptions<HonoContextLike>
     | Omit<RequestContextOptions, "generator" | "skip">,
 ): RequestContextMiddleware {
-  const o = resolveOptions(options);
+  const o = resolveOptions(options, "requestContext");
   return async (c, next) => {
     const response = await handleRequest(
       c.req.raw,

@@ -11,7 +11,8 @@
 // The format: `LOG_FORMAT` when set, else pretty lines for the default sink writing to a
 // terminal, else JSON (a sink given by the user included).
 
-import { consoleSink, onWorkers, type Sink } from "./sinks.ts";
+import { consoleSink, type Sink } from "./sinks.ts";
+import { denoRuntime, onWorkers, stdoutIsTerminal } from "./_runtime.ts";
 import { stdoutSink } from "./stdout_sink.ts";
 
 /** The formats a user may choose, by option or `LOG_FORMAT`. */
@@ -35,36 +36,16 @@ export function parseFormat(value: unknown): FormatName | undefined {
 
 /**
  * The format in force: the option, else `LOG_FORMAT`, else `"pretty"` when the default
- * sink writes to a terminal, else `"json"`.
+ * sink writes to a terminal, else `fallback` (`"json"`, `LOGGING_DEFAULTS.format`).
  */
 export function resolveFormat(
   option: unknown,
   sinkGiven: boolean,
   readEnv: (name: string) => string | undefined,
+  fallback: FormatName,
 ): FormatName {
   return parseFormat(option) ?? parseFormat(readEnv("LOG_FORMAT")) ??
-    (!sinkGiven && stdoutIsTerminal() ? "pretty" : "json");
-}
-
-/** Whether stdout is a terminal: `Deno.stdout.isTerminal()`, `process.stdout.isTTY`. */
-export function stdoutIsTerminal(): boolean {
-  try {
-    const g = globalThis as {
-      Deno?: { stdout?: { isTerminal?(): boolean } };
-      process?: { stdout?: { isTTY?: boolean } };
-    };
-    if (g.Deno !== undefined) return g.Deno.stdout?.isTerminal?.() === true;
-    if (onWorkers()) return false;
-    return g.process?.stdout?.isTTY === true;
-  } catch {
-    return false;
-  }
-}
-
-interface DenoTelemetry {
-  telemetry?: {
-    tracerProvider?: { getTracer(name: string): { startSpan(name: string): unknown } };
-  };
+    (!sinkGiven && stdoutIsTerminal() ? "pretty" : fallback);
 }
 
 /**
@@ -73,7 +54,7 @@ interface DenoTelemetry {
  * ("otel not initialized") when telemetry is off. The span is never ended, so never sent.
  */
 function denoOtelOn(readEnv: (name: string) => string | undefined): boolean {
-  const deno = (globalThis as { Deno?: DenoTelemetry }).Deno;
+  const deno = denoRuntime();
   if (deno === undefined) return false;
   const value = readEnv("OTEL_DENO");
   if (value !== undefined) return value === "true" || value === "1";

@@ -1,6 +1,5 @@
 // Internal: what the module does when the process ends, for any sink that holds lines
-// (bufferedSink, and stdoutSink, the default sink on Deno, Node and Bun), and timers that never keep
-// the process alive.
+// (bufferedSink, and stdoutSink, the default sink on Deno, Node and Bun).
 //
 // The exit paths a runtime lets code observe, and the hook used for each:
 //
@@ -19,27 +18,13 @@
 // an earlier round still running, at most MAX_ROUNDS times: a target whose `flush()` does
 // I/O cannot make the process loop forever.
 
-interface DenoLike {
-  unrefTimer?(id: number): void;
-}
-
-/** The longest delay `setTimeout` takes; a longer one would fire at once. */
-export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-/** A timeout that does not keep the process (Deno, Node, Bun) alive. */
-export function unrefTimeout(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
-  const id = setTimeout(fn, ms);
-  try {
-    if (typeof id === "number") {
-      (globalThis as { Deno?: DenoLike }).Deno?.unrefTimer?.(id);
-    } else {
-      (id as { unref?(): void }).unref?.();
-    }
-  } catch {
-    // a runtime without unref: the timer fires once
-  }
-  return id;
-}
+import {
+  denoRuntime,
+  globalEvents,
+  MAX_TIMEOUT_MS,
+  nodeProcess,
+  unrefTimeout,
+} from "./_runtime.ts";
 
 /** Something that holds lines and must write them out when the process ends. */
 export interface ExitParticipant {
@@ -134,23 +119,11 @@ function flushHeld(): boolean {
   return started;
 }
 
-interface ProcessLike {
-  on?(event: string, listener: (...args: unknown[]) => void): unknown;
-  off?(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-type GlobalWithEvents = {
-  Deno?: unknown;
-  process?: ProcessLike;
-  addEventListener?(type: string, listener: (event: Event) => void): void;
-  removeEventListener?(type: string, listener: (event: Event) => void): void;
-};
-
 /** Adds the runtime's exit listeners; returns the function that removes them. */
 function hookRuntime(): () => void {
   try {
-    const g = globalThis as GlobalWithEvents;
-    if (g.Deno !== undefined && typeof g.addEventListener === "function") {
+    const g = globalEvents();
+    if (denoRuntime() !== undefined && g !== undefined) {
       const beforeunload = (event: Event) => {
         if (flushHeld()) event.preventDefault(); // keeps the loop running for the flush
       };
@@ -165,7 +138,7 @@ function hookRuntime(): () => void {
         for (const [type, listener] of events) g.removeEventListener?.(type, listener);
       };
     }
-    const proc = g.process;
+    const proc = nodeProcess();
     if (proc !== undefined && typeof proc.on === "function") {
       const beforeExit = () => void flushHeld();
       proc.on("beforeExit", beforeExit);

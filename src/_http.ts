@@ -3,9 +3,11 @@
 // error line, response header.
 
 import type { AccessLog, RequestContextOptions } from "./options.ts";
-import { currentGenerator, isSafeId, safeGenerate } from "./ids.ts";
-import { getLogger, type Logger, send } from "./logger.ts";
-import { config } from "./config.ts";
+import { isSafeId } from "./ids.ts";
+import { currentGenerator, safeGenerate } from "./_ids.ts";
+import { getLogger, type Logger } from "./logger.ts";
+import { send } from "./_emit.ts";
+import { config } from "./_config.ts";
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
 import { describeThrown } from "./_serialize.ts";
 import { endRequest, needsDuration, release, type RequestState, requestState } from "./_signal.ts";
@@ -18,6 +20,15 @@ import {
   storage,
 } from "./_storage.ts";
 import { intakeTrace } from "./_trace.ts";
+import {
+  isBoolean,
+  isFunction,
+  isObject,
+  isOneOf,
+  isPositive,
+  isString,
+  optionOr,
+} from "./_invalid.ts";
 
 /** Options with their defaults applied, once per adapter. */
 export interface ResolvedOptions {
@@ -36,8 +47,23 @@ export interface ResolvedOptions {
   log: Logger;
 }
 
-/** The longest incoming id kept by default: 255, as `hono/request-id`. */
-export const DEFAULT_MAX_LENGTH = 255;
+/**
+ * The defaults of {@linkcode RequestContextOptions}, each declared here once; the options'
+ * `@default` tags and docs/configuration.md say the same (tests/defaults.test.ts).
+ */
+export const REQUEST_CONTEXT_DEFAULTS = {
+  headerName: "X-Request-ID",
+  trustIncoming: true,
+  /** The longest incoming id kept: 255, as `hono/request-id`. */
+  maxLength: 255,
+  logRequests: true,
+  accessLog: "both",
+  logger: "http",
+} as const satisfies { accessLog: AccessLog; [option: string]: unknown };
+
+type R = ResolvedOptions;
+
+const isAccessLog = isOneOf<AccessLog>("both", "finish", "none");
 
 /** An HTTP header name (RFC 9110 `token`). */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -46,31 +72,55 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * Applies the defaults of {@linkcode RequestContextOptions}. A `headerName` that is
  * not a header name throws here, when the adapter is made, rather than on every request.
  */
-export function resolveOptions<S>(options: RequestContextOptions<S> = {}): ResolvedOptions {
-  const header = options.headerName ?? "X-Request-ID";
+export function resolveOptions<S>(
+  given: RequestContextOptions<S> | undefined,
+  owner: string,
+): ResolvedOptions {
+  const d = REQUEST_CONTEXT_DEFAULTS;
+  const options: RequestContextOptions<S> = optionOr(
+    owner,
+    "options",
+    given,
+    isObject,
+    {},
+  );
+  const header = options.headerName ?? d.headerName;
   if (typeof header !== "string" || (header !== "" && !HEADER_NAME.test(header))) {
     throw new TypeError(`headerName ${JSON.stringify(header)} is not a valid header name`);
   }
-  const maxLength = options.maxLength ?? options.limitLength;
-  const generator = options.generator;
-  const given = options.accessLog;
-  const accessLog: AccessLog = given === "both" || given === "finish" || given === "none"
-    ? given
-    : options.logRequests === false
-    ? "none"
-    : "both";
-  const skip = options.skip;
-  const accessLevel = options.accessLevel;
+  const maxLength = options.maxLength === undefined
+    ? optionOr(owner, "limitLength", options.limitLength, isPositive, d.maxLength)
+    : optionOr(owner, "maxLength", options.maxLength, isPositive, d.maxLength);
+  const logRequests = optionOr(owner, "logRequests", options.logRequests, isBoolean, d.logRequests);
+  const accessLog = optionOr(
+    owner,
+    "accessLog",
+    options.accessLog,
+    isAccessLog,
+    logRequests ? d.accessLog : "none",
+  );
   return {
     header,
-    trust: options.trustIncoming ?? true,
-    maxLength: typeof maxLength === "number" && maxLength > 0 ? maxLength : DEFAULT_MAX_LENGTH,
-    generator: typeof generator === "function" ? generator : undefined,
+    trust: optionOr(owner, "trustIncoming", options.trustIncoming, isBoolean, d.trustIncoming),
+    maxLength,
+    generator: optionOr<R["generator"]>(
+      owner,
+      "generator",
+      options.generator,
+      isFunction,
+      undefined,
+    ),
     accessLog,
     logRequests: accessLog !== "none",
-    skip: typeof skip === "function" ? skip : undefined,
-    accessLevel: typeof accessLevel === "function" ? accessLevel : undefined,
-    log: getLogger(options.logger ?? "http"),
+    skip: optionOr<R["skip"]>(owner, "skip", options.skip, isFunction, undefined),
+    accessLevel: optionOr<R["accessLevel"]>(
+      owner,
+      "accessLevel",
+      options.accessLevel,
+      isFunction,
+      undefined,
+    ),
+    log: getLogger(optionOr(owner, "logger", options.logger, isString, d.logger)),
   };
 }
 

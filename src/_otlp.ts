@@ -13,7 +13,7 @@
 // nanoseconds, ids as hex, an integer as a JSON number in `intValue`.
 
 import { SEVERITY_NUMBER } from "./_presets.ts";
-import { parseLevel } from "./levels.ts";
+import { parseLevel } from "./_levels.ts";
 
 /** An OTLP `AnyValue` in JSON; `{}` is the empty value (a `null` field). */
 export type AnyValue =

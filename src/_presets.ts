@@ -8,7 +8,8 @@ import type { Preset } from "./config.ts";
 import type { LogLevel } from "./levels.ts";
 import type { FormatConfig } from "./_format.ts";
 import { errorParts } from "./_serialize.ts";
-import { isSpanId, isTraceFlags, isTraceId } from "./traceparent.ts";
+import { isSpanId, isTraceId } from "./traceparent.ts";
+import { isTraceFlags } from "./_traceparent.ts";
 
 /** What becomes of one of the module's fields under a preset. */
 export interface FieldRule {

@@ -8,12 +8,14 @@
 // fields) and are formatted only if they are written, so a request that succeeds pays an
 // object per held line, not a formatted line.
 
-import { LOG_LEVELS, type LogLevel, parseLevel } from "./levels.ts";
+import { LOG_LEVELS, type LogLevel } from "./levels.ts";
+import { parseLevel } from "./_levels.ts";
+import { optionOr } from "./_invalid.ts";
 import { mergedFields, patchRoot, rootScope, type RootState, type Scope } from "./_storage.ts";
 import { activeSpan, type SpanIds } from "./_trace.ts";
 import { lineOf } from "./_line.ts";
 import type { FormatConfig } from "./_format.ts";
-import type { GuardedSink } from "./sinks.ts";
+import type { GuardedSink } from "./_sinks.ts";
 
 const WARN = LOG_LEVELS.WARN;
 const ERROR = LOG_LEVELS.ERROR;
@@ -51,6 +53,19 @@ export interface SampleConfig {
   keepSlowMs: number;
 }
 
+/**
+ * The defaults of `requestBuffer` and `sample` (`RequestBufferOptions`, `SampleOptions`), each
+ * declared once; their `@default` tags say the same (tests/defaults.test.ts).
+ */
+export const SIGNAL_DEFAULTS = {
+  level: "DEBUG",
+  maxLines: 200,
+  flushOnStatus: 500,
+  keepStatus: 500,
+} as const;
+
+const OWNER = "configureLogging";
+
 /** What `configureLogging` needs from here: the signal part of the configuration. */
 export function resolveSignal(
   buffer: RequestBufferInput | undefined,
@@ -62,12 +77,29 @@ export function resolveSignal(
     : undefined;
   if (b === undefined && s === undefined) return undefined;
   // An ERROR line sets the held lines free: holding ERROR itself would hold the trigger.
-  const level = b === undefined ? undefined : parseLevel(b.level) ?? "DEBUG";
+  const d = SIGNAL_DEFAULTS;
+  const level = b === undefined ? undefined : parseLevel(
+    optionOr<unknown>(
+      OWNER,
+      "requestBuffer.level",
+      b.level,
+      (l) => parseLevel(l) !== undefined,
+      d.level,
+    ),
+  );
   const bufferWeight = level === undefined ? 0 : Math.min(LOG_LEVELS[level], WARN);
   return {
     bufferWeight,
-    maxLines: Math.floor(positive(b?.maxLines, 200)),
-    flushOnStatus: statusOr(b?.flushOnStatus, 500),
+    maxLines: Math.floor(
+      optionOr(OWNER, "requestBuffer.maxLines", b?.maxLines, atLeastOne, d.maxLines),
+    ),
+    flushOnStatus: optionOr(
+      OWNER,
+      "requestBuffer.flushOnStatus",
+      b?.flushOnStatus,
+      isStatus,
+      d.flushOnStatus,
+    ),
     sample: s === undefined ? undefined : resolveSample(s),
   };
 }
@@ -80,7 +112,13 @@ function resolveSample(s: SampleInput): SampleConfig {
     rate,
     high,
     low: threshold - high * 2 ** 32,
-    keepStatus: statusOr(s.keepStatus, 500),
+    keepStatus: optionOr(
+      OWNER,
+      "sample.keepStatus",
+      s.keepStatus,
+      isStatus,
+      SIGNAL_DEFAULTS.keepStatus,
+    ),
     keepSlowMs: typeof s.keepSlowMs === "number" && s.keepSlowMs >= 0 ? s.keepSlowMs : Infinity,
   };
 }
@@ -89,12 +127,12 @@ function isObject<T>(value: T | undefined): value is T {
   return value !== null && typeof value === "object";
 }
 
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && value >= 1 ? value : fallback;
+function atLeastOne(value: unknown): value is number {
+  return typeof value === "number" && value >= 1;
 }
 
-function statusOr(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && !Number.isNaN(value) ? value : fallback;
+function isStatus(value: unknown): value is number {
+  return typeof value === "number" && !Number.isNaN(value);
 }
 
 /**

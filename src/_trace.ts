@@ -4,17 +4,16 @@
 // `root.hidden`.
 
 import { mergedFields, ownField, type RootState, type Scope, setRootFields } from "./_storage.ts";
-import { isSafeId, NO_REQUEST_ID } from "./ids.ts";
+import { isSafeId } from "./ids.ts";
+import { NO_REQUEST_ID } from "./_ids.ts";
+import { isSpanId, isTraceId, parseTraceparent } from "./traceparent.ts";
 import {
   generateChildSpanId,
   generateTraceAndSpanIds,
-  isSpanId,
   isTraceFlags,
-  isTraceId,
   knownFlags,
-  parseTraceparent,
   parseTracestate,
-} from "./traceparent.ts";
+} from "./_traceparent.ts";
 
 /** The header that carries the correlation id, in and out. */
 export const CORRELATION_HEADER = "X-Correlation-ID";

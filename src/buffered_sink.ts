@@ -31,20 +31,57 @@
  * @module
  */
 
-import { guardSink, reportsHeld, type Sink, type SinkObject } from "./sinks.ts";
-import { onExit, unrefTimeout } from "./_exit.ts";
+import type { Sink, SinkObject } from "./sinks.ts";
+import { guardSink, reportsHeld } from "./_sinks.ts";
+import { onExit } from "./_exit.ts";
+import { unrefTimeout } from "./_runtime.ts";
+import { isBoolean, isPositive, optionOr } from "./_invalid.ts";
 
-/** Options of {@linkcode bufferedSink}. Every one has a default. */
+const OWNER = "bufferedSink";
+
+/** The defaults of {@linkcode BufferedSinkOptions}, each declared once (the `@default` tags say the same). */
+const DEFAULTS = {
+  maxLines: 1000,
+  maxBytes: 1 << 20,
+  flushIntervalMs: 1000,
+  flushOnRequestEnd: true,
+  flushOnExit: true,
+} as const;
+
+/**
+ * Options of {@linkcode bufferedSink}. Every one has a default, which an invalid value takes
+ * too (reported once on stderr, naming the option).
+ */
 export interface BufferedSinkOptions {
-  /** Write the buffer out once it holds this many lines. Default 1000. */
+  /**
+   * Write the buffer out once it holds this many lines.
+   *
+   * @default {1000}
+   */
   maxLines?: number;
-  /** Write the buffer out once its lines add up to this many characters. Default 1 MiB (1048576). */
+  /**
+   * Write the buffer out once its lines add up to this many characters (1 MiB).
+   *
+   * @default {1048576}
+   */
   maxBytes?: number;
-  /** Write the buffer out this long after its first line; `0` for no timer. Default 1000. */
+  /**
+   * Write the buffer out this long after its first line, in milliseconds; `0` for no timer.
+   *
+   * @default {1000}
+   */
   flushIntervalMs?: number;
-  /** Let the HTTP adapters flush after each request's finish line. Default `true`. */
+  /**
+   * Let the HTTP adapters flush after each request's finish line.
+   *
+   * @default {true}
+   */
   flushOnRequestEnd?: boolean;
-  /** Write the buffer out when the process ends (see the module notes). Default `true`. */
+  /**
+   * Write the buffer out when the process ends (see the module notes).
+   *
+   * @default {true}
+   */
   flushOnExit?: boolean;
 }
 
@@ -88,9 +125,29 @@ export interface BufferedSink extends SinkObject {
  * ```
  */
 export function bufferedSink(target: Sink, options: BufferedSinkOptions = {}): BufferedSink {
-  const maxLines = positive(options.maxLines, 1000);
-  const maxBytes = positive(options.maxBytes, 1 << 20);
-  const interval = options.flushIntervalMs === 0 ? 0 : positive(options.flushIntervalMs, 1000);
+  const maxLines = optionOr(OWNER, "maxLines", options.maxLines, isPositive, DEFAULTS.maxLines);
+  const maxBytes = optionOr(OWNER, "maxBytes", options.maxBytes, isPositive, DEFAULTS.maxBytes);
+  const interval = options.flushIntervalMs === 0 ? 0 : optionOr(
+    OWNER,
+    "flushIntervalMs",
+    options.flushIntervalMs,
+    isPositive,
+    DEFAULTS.flushIntervalMs,
+  );
+  const flushOnExit = optionOr(
+    OWNER,
+    "flushOnExit",
+    options.flushOnExit,
+    isBoolean,
+    DEFAULTS.flushOnExit,
+  );
+  const flushOnRequestEnd = optionOr(
+    OWNER,
+    "flushOnRequestEnd",
+    options.flushOnRequestEnd,
+    isBoolean,
+    DEFAULTS.flushOnRequestEnd,
+  );
   const inner = guardSink(target);
   let lines: string[] = [];
   let bytes = 0;
@@ -114,7 +171,7 @@ export function bufferedSink(target: Sink, options: BufferedSinkOptions = {}): B
     return inner.flush();
   };
   const held = (): number => lines.length + inner.held();
-  const unhook = options.flushOnExit === false ? () => {} : onExit({ drain, flush, held });
+  const unhook = !flushOnExit ? () => {} : onExit({ drain, flush, held });
 
   const sink: BufferedSink = {
     write(line: string): void {
@@ -125,7 +182,7 @@ export function bufferedSink(target: Sink, options: BufferedSinkOptions = {}): B
       else if (timer === undefined && interval > 0) timer = unrefTimeout(drain, interval);
     },
     flush,
-    flushOnRequestEnd: options.flushOnRequestEnd ?? true,
+    flushOnRequestEnd,
     get size(): number {
       return lines.length;
     },
@@ -137,8 +194,4 @@ export function bufferedSink(target: Sink, options: BufferedSinkOptions = {}): B
   };
   reportsHeld(sink, held);
   return sink;
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && value > 0 ? value : fallback;
 }

@@ -24,7 +24,8 @@ import {
   type Scope,
   storage,
 } from "./_storage.ts";
-import { generateRequestId, isSafeId, MAX_ID_LENGTH, NO_REQUEST_ID } from "./ids.ts";
+import { generateRequestId, isSafeId } from "./ids.ts";
+import { MAX_ID_LENGTH, NO_REQUEST_ID } from "./_ids.ts";
 import { inherited } from "./_trace.ts";
 
 /** What {@linkcode getContext} returns: a snapshot of the current context. */
@@ -46,7 +47,9 @@ export interface ContextInit {
    * its trace and correlation: the new context continues the trace as a child span
    * (`parent_span_id` is the request's `span_id`) and keeps `correlation_id` (the
    * request's own id when it had none), while it gets its own request id and span id.
-   * Default `true`; `false` starts from nothing.
+   * `false` starts from nothing.
+   *
+   * @default {true}
    */
   inherit?: boolean;
 }

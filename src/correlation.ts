@@ -19,7 +19,8 @@
  */
 
 import { currentScope, patchRoot } from "./_storage.ts";
-import { isSafeId, MAX_ID_LENGTH } from "./ids.ts";
+import { isSafeId } from "./ids.ts";
+import { MAX_ID_LENGTH } from "./_ids.ts";
 
 /** The user of a request: an `id`, an optional `email`, and any other fields to log. */
 export interface UserInfo {

@@ -20,6 +20,13 @@
  */
 
 import type { SinkObject } from "./sinks.ts";
+import {
+  type DenoFileLike,
+  type DenoLike,
+  denoRuntime,
+  nodeFs,
+  type NodeFsLike,
+} from "./_runtime.ts";
 
 /** The sink {@linkcode fdSink} returns: `write` blocks until the line is written. */
 export interface FdSink extends SinkObject {
@@ -29,27 +36,6 @@ export interface FdSink extends SinkObject {
   flush(): void;
   /** Closes the file this sink opened; stdout and stderr are left open. */
   close(): void;
-}
-
-interface DenoFileLike {
-  writeSync(bytes: Uint8Array): number;
-  close(): void;
-}
-
-interface DenoLike {
-  stdout: DenoFileLike;
-  stderr: DenoFileLike;
-  openSync(path: string, options: { write: true; append: true; create: true }): DenoFileLike;
-}
-
-interface NodeFsLike {
-  openSync(path: string, flags: string): number;
-  writeSync(fd: number, data: string | Uint8Array, offset?: number, length?: number): number;
-  closeSync(fd: number): void;
-}
-
-interface ProcessLike {
-  getBuiltinModule?(name: string): unknown;
 }
 
 /**
@@ -69,24 +55,31 @@ interface ProcessLike {
  * ```
  */
 export function fdSink(target: number | string = 1): FdSink {
-  const deno = (globalThis as { Deno?: DenoLike }).Deno;
-  if (deno !== undefined && typeof deno.openSync === "function") return denoSink(deno, target);
-  const process = (globalThis as { process?: ProcessLike }).process;
-  const fs = process?.getBuiltinModule?.("node:fs") as NodeFsLike | undefined;
-  if (fs !== undefined && typeof fs.writeSync === "function") return nodeSink(fs, target);
+  const deno = denoRuntime();
+  if (typeof deno?.openSync === "function") {
+    return denoSink(deno as Parameters<typeof denoSink>[0], target);
+  }
+  const fs = nodeFs();
+  if (fs !== undefined) return nodeSink(fs, target);
   throw new TypeError(
     "fdSink needs Deno's file API or node:fs (process.getBuiltinModule); " +
       "this runtime has neither: use the default console sink",
   );
 }
 
-function denoSink(deno: DenoLike, target: number | string): FdSink {
-  let file: DenoFileLike;
+function denoSink(
+  deno: DenoLike & { openSync: NonNullable<DenoLike["openSync"]> },
+  target: number | string,
+): FdSink {
+  let file: DenoFileLike | undefined;
   if (target === 1) file = deno.stdout;
   else if (target === 2) file = deno.stderr;
   else if (typeof target === "string") {
     file = deno.openSync(target, { write: true, append: true, create: true });
-  } else throw new TypeError(`fdSink on Deno takes 1, 2 or a path, not ${String(target)}`);
+  }
+  if (file === undefined) {
+    throw new TypeError(`fdSink on Deno takes 1, 2 or a path, not ${String(target)}`);
+  }
   return lineWriter(
     (bytes, offset, end) => file.writeSync(bytes.subarray(offset, end)),
     () => {

@@ -13,11 +13,10 @@
  * @module
  */
 
+import { currentGenerator, safeGenerate, safeId } from "./_ids.ts";
+
 /** A function that returns a new request id. */
 export type RequestIdGenerator = () => string;
-
-const defaultGenerator: RequestIdGenerator = () => crypto.randomUUID();
-let generator: RequestIdGenerator = defaultGenerator;
 
 /**
  * Returns a new request id: `crypto.randomUUID()`, unless another generator was
@@ -32,48 +31,8 @@ let generator: RequestIdGenerator = defaultGenerator;
  * ```
  */
 export function generateRequestId(): string {
-  return safeGenerate(generator);
+  return safeGenerate(currentGenerator());
 }
-
-/**
- * Internal: calls `gen` (with `subject`, for an adapter's generator), falling back
- * to a UUID when it fails or yields an unsafe id.
- */
-export function safeGenerate(
-  gen: RequestIdGenerator | ((subject: unknown) => string),
-  subject?: unknown,
-): string {
-  if (gen === defaultGenerator) return crypto.randomUUID();
-  try {
-    const id = gen(subject);
-    if (isSafeId(id, MAX_ID_LENGTH)) return id;
-  } catch {
-    // fall through to a UUID: a broken generator must not break a request
-  }
-  return crypto.randomUUID();
-}
-
-/** Internal: sets the generator that `generateRequestId` uses (`undefined` restores UUIDs). */
-export function setGenerator(gen: RequestIdGenerator | undefined): void {
-  generator = gen ?? defaultGenerator;
-}
-
-/** Internal: the current default generator. */
-export function currentGenerator(): RequestIdGenerator {
-  return generator;
-}
-
-/**
- * Internal: the request id of lines written outside any request. Never an id of a
- * request: {@linkcode isSafeId} refuses it, so a client's `X-Request-ID: -` or a
- * `setRequestId("-")` cannot make a request's lines look like lines of no request.
- */
-export const NO_REQUEST_ID = "-";
-
-/** The longest id `setRequestId` and generators may produce. */
-export const MAX_ID_LENGTH = 256;
-
-const SAFE_ID = /^[A-Za-z0-9\-_.:=+/]+$/;
 
 /**
  * Whether `value` is a safe id: 1 to `maxLength` characters, each of
@@ -91,6 +50,5 @@ const SAFE_ID = /^[A-Za-z0-9\-_.:=+/]+$/;
  * ```
  */
 export function isSafeId(value: unknown, maxLength = 128): value is string {
-  return typeof value === "string" && value.length > 0 && value.length <= maxLength &&
-    value !== NO_REQUEST_ID && SAFE_ID.test(value);
+  return safeId(value, maxLength);
 }

@@ -32,23 +32,3 @@ export const LOG_LEVELS: Readonly<Record<LogLevel, number>> = Object.freeze({
   ERROR: 40,
   CRITICAL: 50,
 });
-
-/** Returns `value` as a level name when it names one (case-insensitive), else `undefined`. */
-export function parseLevel(value: unknown): LogLevel | undefined {
-  if (typeof value !== "string") return undefined;
-  const upper = value.trim().toUpperCase();
-  if (upper === "WARNING") return "WARN";
-  if (upper === "FATAL") return "CRITICAL";
-  // Own names only: `in` would also find `constructor`, `toString`, … on the prototype.
-  return Object.hasOwn(LOG_LEVELS, upper) ? upper as LogLevel : undefined;
-}
-
-/**
- * Internal: the weight of `level`, or `undefined` when it names no level. Own names only, so
- * a level named like a prototype member (`toString`, `constructor`) is no level.
- */
-export function levelWeight(level: unknown): number | undefined {
-  return typeof level === "string" && Object.hasOwn(LOG_LEVELS, level)
-    ? LOG_LEVELS[level as LogLevel]
-    : undefined;
-}

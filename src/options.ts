@@ -23,40 +23,54 @@ import type { LogLevel } from "./levels.ts";
 export type AccessLog = "both" | "finish" | "none";
 
 /**
- * Options of the HTTP adapters. Every one has a default. `Subject` is what a
+ * Options of the HTTP adapters. Every one has a default, which an invalid value takes too
+ * (reported once on stderr, naming the option; only an invalid `headerName` throws). `Subject` is what a
  * `generator` and `skip` receive: the `Request` in the Fetch wrapper, Hono's `Context` in
  * the Hono middleware (as `generator(c)` of `hono/request-id`).
  */
 export interface RequestContextOptions<Subject = Request> {
   /**
-   * The header read and set on every response. Default `"X-Request-ID"`
-   * (case-insensitive). `""`: no incoming id is read and no header is set, as in
-   * `hono/request-id`. A name that is not a valid header name throws when the
-   * adapter is made.
+   * The header read and set on every response (case-insensitive). `""`: no incoming id is
+   * read and no header is set, as in `hono/request-id`. A name that is not a valid header
+   * name throws when the adapter is made.
+   *
+   * @default {"X-Request-ID"}
    */
   headerName?: string;
   /**
-   * Keep a safe incoming id (default `true`); `false` always generates one. The same
-   * switch covers the incoming `traceparent`/`tracestate` (`false`: every request
-   * starts a new trace, as at the edge of a trusted network), Google's
-   * `X-Cloud-Trace-Context` (read when no valid `traceparent` came) and `X-Correlation-ID`.
+   * Keep a safe incoming id; `false` always generates one. The same switch covers the
+   * incoming `traceparent`/`tracestate` (`false`: every request starts a new trace, as at
+   * the edge of a trusted network), Google's `X-Cloud-Trace-Context` (read when no valid
+   * `traceparent` came) and `X-Correlation-ID`.
+   *
+   * @default {true}
    */
   trustIncoming?: boolean;
-  /** The longest incoming id (and `X-Correlation-ID`) kept. Default 255, as in `hono/request-id`. */
+  /**
+   * The longest incoming id (and `X-Correlation-ID`) kept, as in `hono/request-id`.
+   *
+   * @default {255}
+   */
   maxLength?: number;
   /** `hono/request-id`'s name for {@linkcode RequestContextOptions.maxLength}; `maxLength` wins when both are given. */
   limitLength?: number;
   /**
    * Makes new ids; it receives the request's `Subject` (the `Request`, or Hono's
-   * `Context`). Default: the generator of `configureLogging` (a UUID). An id it
+   * `Context`). Left out: the generator of `configureLogging` (a UUID). An id it
    * returns that is not safe (or a throw) is replaced by a UUID.
    */
   generator?(subject: Subject): string;
-  /** Write the start and finish lines of each request. Default `true`; `false` means `accessLog: "none"`. */
+  /**
+   * Write the start and finish lines of each request; `false` means `accessLog: "none"`.
+   *
+   * @default {true}
+   */
   logRequests?: boolean;
   /**
-   * Which access lines to write: `"both"` (default: start and finish), `"finish"` (one
-   * line per request, when it ends) or `"none"`. When given, it wins over `logRequests`.
+   * Which access lines to write: `"both"` (start and finish), `"finish"` (one line per
+   * request, when it ends) or `"none"`. When given, it wins over `logRequests`.
+   *
+   * @default {"both"}
    */
   accessLog?: AccessLog;
   /**
@@ -66,10 +80,14 @@ export interface RequestContextOptions<Subject = Request> {
    */
   skip?(subject: Subject): boolean;
   /**
-   * The level of the finish line, from the status. Default: INFO, WARN for 4xx, ERROR
-   * for 5xx. An answer that is not a level (or a throw) takes the default.
+   * The level of the finish line, from the status. Left out: INFO, WARN for 4xx, ERROR
+   * for 5xx. An answer that is not a level (or a throw) takes that level.
    */
   accessLevel?(status: number): LogLevel;
-  /** The logger name of the access and error lines. Default `"http"`. */
+  /**
+   * The logger name of the access and error lines.
+   *
+   * @default {"http"}
+   */
   logger?: string;
 }

@@ -24,7 +24,8 @@ import {
   type SpanIds,
   traceFields,
 } from "./_trace.ts";
-import { isSafeId, MAX_ID_LENGTH } from "./ids.ts";
+import { isSafeId } from "./ids.ts";
+import { MAX_ID_LENGTH } from "./_ids.ts";
 import { formatTraceparent } from "./traceparent.ts";
 
 /** The header that carries the request id to the next service, unless the adapter was given another `headerName`. */

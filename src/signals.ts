@@ -20,12 +20,23 @@
 
 import { flushLogs } from "./config.ts";
 import { drainAll, flushAll } from "./_exit.ts";
+import { type DenoLike, denoRuntime, nodeProcess, type ProcessLike } from "./_runtime.ts";
+import { isDuration, isObject, optionOr } from "./_invalid.ts";
 
 /** The signals {@linkcode flushLogsOnSignals} can listen to. */
 export type ShutdownSignal = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGQUIT";
 
+/** The defaults of {@linkcode FlushLogsOnSignalsOptions}, each declared once (the `@default` tags say the same). */
+const DEFAULTS = {
+  signals: ["SIGTERM", "SIGINT"] as readonly ShutdownSignal[],
+  timeoutMs: 5000,
+} as const;
+
+const OWNER = "flushLogsOnSignals";
+
 /**
- * Options of {@linkcode flushLogsOnSignals}. Every one has a default.
+ * Options of {@linkcode flushLogsOnSignals}. Every one has a default, which an invalid value
+ * takes too (reported once on stderr, naming the option).
  *
  * @example Only SIGTERM, at most one second
  * ```ts
@@ -36,26 +47,18 @@ export type ShutdownSignal = "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGQUIT";
  * ```
  */
 export interface FlushLogsOnSignalsOptions {
-  /** The signals listened to. Default `["SIGTERM", "SIGINT"]`. */
+  /**
+   * The signals listened to.
+   *
+   * @default {["SIGTERM", "SIGINT"]}
+   */
   signals?: readonly ShutdownSignal[];
-  /** The longest wait for the flush, as in `flushLogs({ timeoutMs })`. Default 5000. */
+  /**
+   * The longest wait for the flush, in milliseconds, as in `flushLogs({ timeoutMs })`.
+   *
+   * @default {5000}
+   */
   timeoutMs?: number;
-}
-
-interface DenoLike {
-  pid: number;
-  addSignalListener?(signal: string, handler: () => void): void;
-  removeSignalListener?(signal: string, handler: () => void): void;
-  kill?(pid: number, signal: string): void;
-  exit?(code: number): never;
-}
-
-interface ProcessLike {
-  pid: number;
-  on?(event: string, listener: () => void): unknown;
-  off?(event: string, listener: () => void): unknown;
-  listenerCount?(event: string): number;
-  kill?(pid: number, signal: string): unknown;
 }
 
 const SIGNAL_NUMBERS: Readonly<Record<ShutdownSignal, number>> = {
@@ -102,14 +105,17 @@ let installed: (() => void) | undefined;
  */
 export function flushLogsOnSignals(options: FlushLogsOnSignalsOptions = {}): () => void {
   installed?.();
-  const signals = Array.isArray(options.signals)
-    ? options.signals.filter((s) => Object.hasOwn(SIGNAL_NUMBERS, s))
-    : ["SIGTERM", "SIGINT"] as const;
-  const t = options.timeoutMs;
-  const timeoutMs = typeof t === "number" && t >= 0 ? t : 5000;
-  const g = globalThis as { Deno?: DenoLike; process?: ProcessLike };
-  const deno = g.Deno;
-  const proc = g.process;
+  const o = optionOr<FlushLogsOnSignalsOptions>(OWNER, "options", options, isObject, {});
+  const signals = optionOr<readonly ShutdownSignal[]>(
+    OWNER,
+    "signals",
+    o.signals,
+    (s) => Array.isArray(s) && s.every((name) => Object.hasOwn(SIGNAL_NUMBERS, name)),
+    DEFAULTS.signals,
+  );
+  const timeoutMs = optionOr(OWNER, "timeoutMs", o.timeoutMs, isDuration, DEFAULTS.timeoutMs);
+  const deno = denoRuntime();
+  const proc = nodeProcess();
   const useDeno = deno !== undefined && typeof deno.addSignalListener === "function";
   if (!useDeno && typeof proc?.on !== "function") return () => {};
 
@@ -156,12 +162,12 @@ export function flushLogsOnSignals(options: FlushLogsOnSignalsOptions = {}): () 
 /** Raises `signal` again now that nothing of ours listens: its default action applies. */
 function raise(signal: ShutdownSignal, deno: DenoLike | undefined, proc: ProcessLike | undefined) {
   try {
-    if (deno?.kill !== undefined) deno.kill(deno.pid, signal);
-    else proc!.kill!(proc!.pid, signal);
+    if (deno?.kill !== undefined) deno.kill(deno.pid!, signal);
+    else proc!.kill!(proc!.pid!, signal);
   } catch {
     // cannot signal itself: end with the status a shell reports for that signal
     const code = 128 + SIGNAL_NUMBERS[signal];
     if (deno?.exit !== undefined) deno.exit(code);
-    else (proc as { exit?(code: number): never } | undefined)?.exit?.(code);
+    else proc?.exit?.(code);
   }
 }

@@ -38,21 +38,32 @@
  * @module
  */
 
-import { consoleSink, failureReporter, onWorkers, reportsHeld, type SinkObject } from "./sinks.ts";
+import { consoleSink, type SinkObject } from "./sinks.ts";
+import { failureReporter, reportsHeld } from "./_sinks.ts";
+import { stdout } from "./_runtime.ts";
+import { isPositive, optionOr } from "./_invalid.ts";
 import { onExit } from "./_exit.ts";
 import type { LogLevel } from "./levels.ts";
+
+/** The defaults of {@linkcode StdoutSinkOptions}, each declared once (the `@default` tags say the same). */
+const DEFAULTS = { maxBatchBytes: 65536, maxPendingBytes: 4 << 20 } as const;
+
+const OWNER = "stdoutSink";
 
 /** Options of {@linkcode stdoutSink}. Every one has a default. */
 export interface StdoutSinkOptions {
   /**
    * Write the gathered lines at once, inside the log call, when they add up to this
-   * many characters, rather than at the end of the event-loop turn. Default 65536.
+   * many characters, rather than at the end of the event-loop turn.
+   *
+   * @default {65536}
    */
   maxBatchBytes?: number;
   /**
    * The most bytes held for a stdout that cannot take them yet (a slow reader). Past it,
-   * writes become synchronous: the log call waits until stdout took everything. Default
-   * 4 MiB (4194304).
+   * writes become synchronous: the log call waits until stdout took everything (4 MiB).
+   *
+   * @default {4194304}
    */
   maxPendingBytes?: number;
 }
@@ -65,67 +76,6 @@ export interface StdoutSink extends SinkObject {
   flush(): Promise<void>;
   /** `false`: the sink writes at the end of each event-loop turn by itself. */
   readonly flushOnRequestEnd: false;
-}
-
-/** Writes bytes to stdout: the count written, or `-1` when stdout would block. */
-type TryWrite = (bytes: Uint8Array, offset: number, end: number) => number;
-
-interface Output {
-  tryWrite: TryWrite;
-  /** Node: whether the `process.stdout` stream still queues output of its own. */
-  busyStream(): boolean;
-}
-
-interface DenoLike {
-  stdout?: { writeSync?(bytes: Uint8Array): number };
-}
-
-interface NodeFsLike {
-  writeSync(fd: number, data: Uint8Array, offset: number, length: number): number;
-}
-
-interface ProcessLike {
-  getBuiltinModule?(name: string): unknown;
-  stdout?: { writableLength?: number };
-}
-
-/** stdout of this runtime, or `undefined` where there is none (Workers, a browser). */
-function stdout(): Output | undefined {
-  if (onWorkers()) return undefined; // workerd's node:fs is no way to its log
-  try {
-    const g = globalThis as { Deno?: DenoLike; process?: ProcessLike };
-    const deno = g.Deno?.stdout;
-    if (deno !== undefined && typeof deno.writeSync === "function") {
-      const out = deno;
-      return {
-        tryWrite(bytes, offset, end) {
-          try {
-            return out.writeSync!(bytes.subarray(offset, end));
-          } catch (e) {
-            if ((e as { name?: unknown })?.name === "WouldBlock") return -1;
-            throw e;
-          }
-        },
-        busyStream: () => false,
-      };
-    }
-    const proc = g.process;
-    const fs = proc?.getBuiltinModule?.("node:fs") as NodeFsLike | undefined;
-    if (proc === undefined || typeof fs?.writeSync !== "function") return undefined;
-    return {
-      tryWrite(bytes, offset, end) {
-        try {
-          return fs.writeSync(1, bytes, offset, end - offset);
-        } catch (e) {
-          if ((e as { code?: unknown })?.code === "EAGAIN") return -1;
-          throw e;
-        }
-      },
-      busyStream: () => (proc.stdout?.writableLength ?? 0) > 0,
-    };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Runs `fn` once the current turn of the event loop is over. */
@@ -163,8 +113,20 @@ export function stdoutSink(options: StdoutSinkOptions = {}): StdoutSink {
       flushOnRequestEnd: false,
     } as StdoutSink;
   }
-  const maxBatch = positive(options.maxBatchBytes, 65536);
-  const maxPending = positive(options.maxPendingBytes, 4 << 20);
+  const maxBatch = optionOr(
+    OWNER,
+    "maxBatchBytes",
+    options.maxBatchBytes,
+    isPositive,
+    DEFAULTS.maxBatchBytes,
+  );
+  const maxPending = optionOr(
+    OWNER,
+    "maxPendingBytes",
+    options.maxPendingBytes,
+    isPositive,
+    DEFAULTS.maxPendingBytes,
+  );
   const encoder = new TextEncoder();
   const fail = failureReporter();
   let lines: string[] = [];
@@ -309,8 +271,4 @@ export function stdoutSink(options: StdoutSinkOptions = {}): StdoutSink {
   };
   reportsHeld(sink, held);
   return sink;
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && value > 0 ? value : fallback;
 }

@@ -17,7 +17,8 @@
 
 import { currentScope, ownField, patchRoot } from "./_storage.ts";
 import { NEW_TRACE_FLAGS } from "./_trace.ts";
-import { isSpanId, isTraceFlags, isTraceId } from "./traceparent.ts";
+import { isSpanId, isTraceId } from "./traceparent.ts";
+import { isTraceFlags } from "./_traceparent.ts";
 
 /**
  * Sets the trace of the current request in place: every later line of it

@@ -6,7 +6,8 @@ import {
   setContextFields,
   withContext,
 } from "../mod.ts";
-import { type LogLevel, parseLevel } from "../src/levels.ts";
+import type { LogLevel } from "../src/levels.ts";
+import { parseLevel } from "../src/_levels.ts";
 import { capture } from "./_helpers.ts";
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -9,7 +9,7 @@ import {
   isTraceId,
   parseTraceparent,
 } from "../mod.ts";
-import { knownFlags, parseTracestate } from "../src/traceparent.ts";
+import { knownFlags, parseTracestate } from "../src/_traceparent.ts";
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736";
 const P = "00f067aa0ba902b7";
