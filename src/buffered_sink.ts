@@ -25,7 +25,7 @@
  *
  * configureLogging({ sink: bufferedSink(consoleSink, { maxLines: 500, flushIntervalMs: 200 }) });
  * getLogger("app").info("buffered");
- * await flushLogs(); // written now
+ * await flushLogs(); // the buffer is written now, not 200 ms later
  * ```
  *
  * @module
