@@ -6,9 +6,12 @@
  *
  * @example
  * ```ts
- * import { runWithContext } from "@ctx/request-context";
+ * import assert from "node:assert/strict";
+ * import { configureLogging, runWithContext } from "@ctx/request-context";
  * import { patchConsole } from "@ctx/request-context/console";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const unpatch = patchConsole();
  * runWithContext({ requestId: "r-1" }, () => {
  *   console.warn("cache miss for %s", "user:42");
@@ -16,6 +19,14 @@
  * });
  * console.log("outside a request: printed as before");
  * unpatch();
+ * const { timestamp: _, ...line } = JSON.parse(lines[0]);
+ * assert.deepEqual(line, {
+ *   level: "WARN",
+ *   logger: "console",
+ *   message: "cache miss for user:42",
+ *   request_id: "r-1",
+ * });
+ * assert.equal(lines.length, 1);
  * ```
  *
  * @module

@@ -3,10 +3,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
- * import { getLogger } from "@ctx/request-context";
+ * import { configureLogging, getLogger } from "@ctx/request-context";
  * import { requestContext } from "@ctx/request-context/hono";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const log = getLogger("app");
  * const app = new Hono(); // c.get("requestId") is a string, as with hono/request-id
  * app.use(requestContext());
@@ -14,6 +17,11 @@
  *   log.info("hello"); // carries the request's request_id
  *   return c.json({ requestId: c.get("requestId") });
  * });
+ *
+ * const res = await app.request("/", { headers: { "X-Request-ID": "r-1" } });
+ * assert.deepEqual(await res.json(), { requestId: "r-1" });
+ * const hello = lines.map((line) => JSON.parse(line)).find((line) => line.message === "hello");
+ * assert.equal(hello.request_id, "r-1");
  * ```
  *
  * @module
@@ -131,14 +139,25 @@ export type RequestContextMiddleware = (
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
+ * import { configureLogging } from "@ctx/request-context";
  * import { requestContext } from "@ctx/request-context/hono";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const app = new Hono();
  * app.use(requestContext({ logger: "access", generator: (c) => `${c.req.raw.method}-${Date.now()}` }));
  * app.get("/boom", () => {
  *   throw new Error("boom"); // logged with its stack; the answer carries X-Request-ID
  * });
+ *
+ * const res = await app.request("/boom");
+ * assert.equal(res.status, 500);
+ * assert.match(res.headers.get("X-Request-ID")!, /^GET-\d+$/);
+ * const error = lines.map((line) => JSON.parse(line)).find((line) => line.level === "ERROR");
+ * assert.equal(error.logger, "access");
+ * assert.match(error.error.stack, /boom/);
  * ```
  *
  * @example One line per request; health checks only when they fail

@@ -48,12 +48,15 @@ const REQUEST_ID_HEADER = "X-Request-ID";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { propagationHeaders, runWithContext } from "@ctx/request-context";
  *
- * console.log(propagationHeaders()); // {}
+ * assert.deepEqual(propagationHeaders(), {}); // outside any context
  * runWithContext({ requestId: "r-1" }, () => {
- *   console.log(propagationHeaders());
+ *   const headers = propagationHeaders();
  *   // { traceparent: "00-…-…-00", "X-Request-ID": "r-1" }
+ *   assert.match(headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+ *   assert.equal(headers["X-Request-ID"], "r-1");
  * });
  * ```
  */
