@@ -115,6 +115,7 @@ export interface BufferedSink extends SinkObject {
  *
  * @example A file, written in batches
  * ```ts ignore
+ * // Not run by the docs tests: they may write under .tmp/ only, and a user's path is app.log.
  * import { bufferedSink, configureLogging } from "@ctx/request-context";
  *
  * const file = await Deno.open("app.log", { append: true, create: true });
