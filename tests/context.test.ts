@@ -100,32 +100,28 @@ Deno.test("bindContext carries the context into a callback run later from elsewh
 });
 
 Deno.test("concurrent contexts with random awaits never see each other's id or fields", async () => {
-  const cap = capture();
-  try {
-    const log = getLogger("iso");
-    const results = await Promise.all(
-      Array.from(
-        { length: 500 },
-        (_, i) =>
-          runWithContext({ requestId: `r-${i}`, fields: { i } }, async () => {
-            for (let step = 0; step < 3; step++) {
-              await sleep(Math.random() * 5);
-              log.info("step", { step });
-              if (getRequestId() !== `r-${i}` || getContext()?.fields.i !== i) {
-                return false;
-              }
+  using cap = capture();
+  const log = getLogger("iso");
+  const results = await Promise.all(
+    Array.from(
+      { length: 500 },
+      (_, i) =>
+        runWithContext({ requestId: `r-${i}`, fields: { i } }, async () => {
+          for (let step = 0; step < 3; step++) {
+            await sleep(Math.random() * 5);
+            log.info("step", { step });
+            if (getRequestId() !== `r-${i}` || getContext()?.fields.i !== i) {
+              return false;
             }
-            return true;
-          }),
-      ),
-    );
-    assert.ok(results.every(Boolean));
-    const lines = cap.lines();
-    assert.equal(lines.length, 1500);
-    for (const line of lines) assert.equal(line.request_id, `r-${line.i}`);
-  } finally {
-    cap.restore();
-  }
+          }
+          return true;
+        }),
+    ),
+  );
+  assert.ok(results.every(Boolean));
+  const lines = cap.lines();
+  assert.equal(lines.length, 1500);
+  for (const line of lines) assert.equal(line.request_id, `r-${line.i}`);
 });
 
 Deno.test("timers, microtasks and un-awaited promises started in a context inherit it", async () => {

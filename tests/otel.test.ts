@@ -46,22 +46,18 @@ async function withOtel(fn: (exporter: InMemorySpanExporter) => Promise<void> | 
 const tracer = () => api.trace.getTracer("otel-test");
 
 Deno.test("OTel: without useOpenTelemetry an active span changes nothing in the lines", async () => {
-  const cap = capture();
-  try {
-    await withOtel(() => {
-      runWithContext(() => {
-        setTraceContext(T, S, P, "01");
-        tracer().startActiveSpan("work", (span) => {
-          log.info("inside");
-          span.end();
-        });
+  using cap = capture();
+  await withOtel(() => {
+    runWithContext(() => {
+      setTraceContext(T, S, P, "01");
+      tracer().startActiveSpan("work", (span) => {
+        log.info("inside");
+        span.end();
       });
     });
-    const [line] = cap.lines();
-    assert.deepEqual([line.trace_id, line.span_id, line.parent_span_id], [T, S, P]);
-  } finally {
-    cap.restore();
-  }
+  });
+  const [line] = cap.lines();
+  assert.deepEqual([line.trace_id, line.span_id, line.parent_span_id], [T, S, P]);
 });
 
 Deno.test("OTel: lines inside an active span carry that span's ids; outside it, the context's again", async () => {
