@@ -17,7 +17,7 @@ function linesOf(lines: Line[], id: string | null): Line[] {
   return lines.filter((l) => l.request_id === id);
 }
 
-Deno.test("Deno.serve: a safe incoming X-Request-ID is kept, echoed and on every line", async () => {
+Deno.test("withRequestContext on Deno.serve: a safe incoming X-Request-ID is kept, echoed and on every line", async () => {
   using cap = capture();
   await using srv = serve(withRequestContext(() => {
     log.info("handling");
@@ -43,7 +43,7 @@ Deno.test("Deno.serve: a safe incoming X-Request-ID is kept, echoed and on every
   assert.ok(!cap.raw.join("").includes("secret"), "query strings are never logged");
 });
 
-Deno.test("Deno.serve: unsafe incoming ids are replaced, never echoed or logged raw", async () => {
+Deno.test("withRequestContext on Deno.serve: unsafe incoming ids are replaced, never echoed or logged raw", async () => {
   using cap = capture();
   await using srv = serve(withRequestContext(() => new Response("ok")));
   const hostile = [
@@ -69,8 +69,8 @@ Deno.test("Deno.serve: unsafe incoming ids are replaced, never echoed or logged 
   assert.equal(cap.lines().length, hostile.length * 2);
 });
 
-Deno.test("Deno.serve: repeated X-Request-ID headers are combined by fetch and so replaced", async () => {
-  using cap = capture();
+Deno.test("withRequestContext on Deno.serve: repeated X-Request-ID headers are combined by fetch and so replaced", async () => {
+  using _cap = capture();
   await using srv = serve(withRequestContext(() => new Response("ok")));
   const headers = new Headers();
   headers.append("x-request-id", "a");
@@ -108,7 +108,7 @@ Deno.test("options: headerName, trustIncoming:false, maxLength, generator, logRe
   assert.equal(cap.raw.length, before, "logRequests: false writes no access lines");
 });
 
-Deno.test("as hono/request-id: ids up to 255 kept by default, limitLength, generator(request), headerName ''", async () => {
+Deno.test("withRequestContext: as hono/request-id: ids up to 255 kept by default, limitLength, generator(request), headerName ''", async () => {
   const cap = capture();
   const plain = serve(withRequestContext(() => new Response("ok")));
   const limited = serve(withRequestContext(() => new Response("ok"), { limitLength: 4 }));
@@ -149,7 +149,7 @@ Deno.test("as hono/request-id: ids up to 255 kept by default, limitLength, gener
   }
 });
 
-Deno.test("every response carries the header: 404, redirect, fetch() responses, streams, sync handlers", async () => {
+Deno.test("withRequestContext: every response carries the header: 404, redirect, fetch() responses, streams, sync handlers", async () => {
   using cap = capture();
   await using upstream = serve(() => new Response("from upstream", { headers: { "x-up": "1" } }));
   await using srv = serve(withRequestContext(async (req) => {
@@ -208,7 +208,7 @@ Deno.test("every response carries the header: 404, redirect, fetch() responses, 
   ]);
 });
 
-Deno.test("an uncaught error: logged once with its stack, 500 JSON with the id, header set", async () => {
+Deno.test("withRequestContext: an uncaught error: logged once with its stack, 500 JSON with the id, header set", async () => {
   using cap = capture();
   await using srv = serve(withRequestContext((req) => {
     if (new URL(req.url).pathname === "/string") throw "a thrown string";
@@ -240,7 +240,7 @@ Deno.test("an uncaught error: logged once with its stack, 500 JSON with the id, 
   assert.deepEqual(strErrors.map((l) => l.error), ["a thrown string"]);
 });
 
-Deno.test("a thrown error that carries its own response below 500 (an HTTPException) is that response, not an error", async () => {
+Deno.test("withRequestContext: a thrown error that carries its own response below 500 (an HTTPException) is that response, not an error", async () => {
   using cap = capture();
   await using srv = serve(withRequestContext((req) => {
     const status = Number(new URL(req.url).pathname.slice(1));
@@ -261,7 +261,7 @@ Deno.test("a thrown error that carries its own response below 500 (an HTTPExcept
   assert.equal(downLines.filter((l) => l.error !== undefined).length, 1, "500 and above: logged");
 });
 
-Deno.test("a handler that returns something other than a Response gets a 500 and one error line", async () => {
+Deno.test("withRequestContext: a handler that returns something other than a Response gets a 500 and one error line", async () => {
   using cap = capture();
   // deno-lint-ignore no-explicit-any
   await using srv = serve(withRequestContext((() => ({ not: "a response" })) as any));
@@ -290,7 +290,7 @@ Deno.test("setContextFields and setRequestId reach the finish line and the heade
   assert.equal(finish.user_id, "u-42");
 });
 
-Deno.test("the rest of the handler's arguments (Deno's info) are passed through", async () => {
+Deno.test("withRequestContext: the rest of the handler's arguments (Deno's info) are passed through", async () => {
   await using srv = serve(withRequestContext((_req, info) => {
     const addr = (info as Deno.ServeHandlerInfo<Deno.NetAddr>).remoteAddr;
     return new Response(addr.hostname);
@@ -299,7 +299,7 @@ Deno.test("the rest of the handler's arguments (Deno's info) are passed through"
   assert.equal(await res.text(), "127.0.0.1");
 });
 
-Deno.test("500 concurrent requests with random awaits never see each other's context", async () => {
+Deno.test("withRequestContext: 500 concurrent requests with random awaits never see each other's context", async () => {
   using cap = capture();
   await using srv = serve(withRequestContext(async (req) => {
     const n = new URL(req.url).searchParams.get("n");
@@ -331,7 +331,7 @@ Deno.test("500 concurrent requests with random awaits never see each other's con
   assert.equal(getRequestId(), "-", "no context leaks out of a request");
 });
 
-Deno.test("a 101 WebSocket upgrade passes through untouched and the socket works in context", async () => {
+Deno.test("withRequestContext: a 101 WebSocket upgrade passes through untouched and the socket works in context", async () => {
   using cap = capture();
   await using srv = serve(withRequestContext((req) => {
     const { socket, response } = Deno.upgradeWebSocket(req);

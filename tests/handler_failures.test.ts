@@ -78,7 +78,7 @@ function errorLines(lines: Line[]): Line[] {
 }
 
 for (const failure of FAILURES) {
-  Deno.test(`Fetch wrapper on Deno.serve: a handler that ${failure.name}`, async () => {
+  Deno.test(`withRequestContext: Fetch wrapper on Deno.serve: a handler that ${failure.name}`, async () => {
     using cap = capture();
     await using srv = serve(withRequestContext(() => {
       log.info("about to fail");
@@ -102,7 +102,7 @@ for (const failure of FAILURES) {
     assert.equal(getRequestId(), "-");
   });
 
-  Deno.test(`Hono: a handler that ${failure.name}`, async () => {
+  Deno.test(`withRequestContext: Hono: a handler that ${failure.name}`, async () => {
     using cap = capture();
     const app = new Hono();
     app.use(requestContext());
@@ -132,7 +132,7 @@ for (const failure of FAILURES) {
   });
 }
 
-Deno.test("a client that aborts mid-stream: the server stays up, the stream is cancelled, no error line, no context leaks", async () => {
+Deno.test("withRequestContext: a client that aborts mid-stream: the server stays up, the stream is cancelled, no error line, no context leaks", async () => {
   using cap = capture();
   let cancelled: (reason: unknown) => void;
   const cancelledInContext = new Promise<string>((

@@ -34,7 +34,7 @@ function app(options?: Parameters<typeof requestContext>[0]) {
   return app;
 }
 
-Deno.test("Hono: c.get('requestId') is the context's id and the header's", async () => {
+Deno.test("requestContext: c.get('requestId') is the context's id and the header's", async () => {
   using cap = capture();
   const res = await app().request("/id", { headers: { "X-Request-ID": "hono-1" } });
   assert.deepEqual(await res.json(), { fromVar: "hono-1", fromContext: "hono-1" });
@@ -46,7 +46,7 @@ Deno.test("Hono: c.get('requestId') is the context's id and the header's", async
   ]);
 });
 
-Deno.test("Hono: unsafe incoming ids are replaced and not logged", async () => {
+Deno.test("requestContext: unsafe incoming ids are replaced and not logged", async () => {
   using cap = capture();
   const res = await app().request("/id", { headers: { "X-Request-ID": "evil value\u00ff" } });
   const body = await res.json();
@@ -55,7 +55,7 @@ Deno.test("Hono: unsafe incoming ids are replaced and not logged", async () => {
   assert.ok(!cap.raw.join("").includes("evil"));
 });
 
-Deno.test("Hono: 404 and redirects carry the header and a WARN/INFO finish line", async () => {
+Deno.test("requestContext: 404 and redirects carry the header and a WARN/INFO finish line", async () => {
   using cap = capture();
   const missing = await app().request("/nowhere");
   assert.equal(missing.status, 404);
@@ -71,7 +71,7 @@ Deno.test("Hono: 404 and redirects carry the header and a WARN/INFO finish line"
   ]);
 });
 
-Deno.test("Hono: an uncaught error is logged once with its stack; onError shapes the body", async () => {
+Deno.test("requestContext: an uncaught error is logged once with its stack; onError shapes the body", async () => {
   using cap = capture();
   const a = app();
   a.onError((err, c) => c.json({ custom: true, message: err.message }, 500));
@@ -93,7 +93,7 @@ Deno.test("Hono: an uncaught error is logged once with its stack; onError shapes
   assert.match(plain.headers.get("x-request-id")!, UUID);
 });
 
-Deno.test("Hono: an HTTPException below 500 is a response, not an error: no ERROR line, its WARN finish line says all", async () => {
+Deno.test("requestContext: an HTTPException below 500 is a response, not an error: no ERROR line, its WARN finish line says all", async () => {
   using cap = capture();
   const a = app();
   a.get("/unauthorized", () => {
@@ -126,7 +126,7 @@ Deno.test("Hono: an HTTPException below 500 is a response, not an error: no ERRO
   assert.equal(errors.length, 1, "an HTTPException of 500 or more is still an error");
 });
 
-Deno.test("Hono: setContextFields in a handler reaches the finish line", async () => {
+Deno.test("requestContext: setContextFields in a handler reaches the finish line", async () => {
   using cap = capture();
   await (await app().request("/user")).text();
   const [start, finish] = cap.lines();
@@ -134,8 +134,8 @@ Deno.test("Hono: setContextFields in a handler reaches the finish line", async (
   assert.equal(finish.user_id, "u-7");
 });
 
-Deno.test("Hono: a response from fetch() gets the header (its headers are immutable)", async () => {
-  using cap = capture();
+Deno.test("requestContext: a response from fetch() gets the header (its headers are immutable)", async () => {
+  using _cap = capture();
   await using upstream = serve(() => new Response("upstream body"));
   const a = new Hono();
   a.use(requestContext());
@@ -145,7 +145,7 @@ Deno.test("Hono: a response from fetch() gets the header (its headers are immuta
   assert.equal(res.headers.get("x-request-id"), "proxy-1");
 });
 
-Deno.test("Hono on a real Deno.serve: 500 concurrent requests stay isolated", async () => {
+Deno.test("requestContext: Hono on a real Deno.serve: 500 concurrent requests stay isolated", async () => {
   using cap = capture();
   const a = new Hono<{ Variables: RequestContextVariables }>();
   a.use(requestContext());
@@ -170,7 +170,7 @@ Deno.test("Hono on a real Deno.serve: 500 concurrent requests stay isolated", as
   for (const line of work) assert.equal(line.request_id, `h-${line.n}`);
 });
 
-Deno.test("the root export loads nothing at run time but node:async_hooks (no hono)", async () => {
+Deno.test("requestContext: the root export loads nothing at run time but node:async_hooks (no hono)", async () => {
   const seen = new Set<string>();
   const external = new Set<string>();
   const walk = async (url: URL) => {
@@ -195,7 +195,7 @@ function linesOfId(lines: Record<string, unknown>[], id: string | null) {
   return lines.filter((l) => l.request_id === id).map((l) => [l.logger, l.level, l.message]);
 }
 
-Deno.test("Hono: when the app's onError throws, the original error and the onError failure are both logged", async () => {
+Deno.test("requestContext: when the app's onError throws, the original error and the onError failure are both logged", async () => {
   using cap = capture();
   const a = app();
   a.onError(() => {
@@ -231,7 +231,7 @@ function assertOneRequest(
   cap.raw.length = 0;
 }
 
-Deno.test("Hono: a sub-app with its own requestContext() mounted by app.route reuses the request's context", async () => {
+Deno.test("requestContext: a sub-app with its own requestContext() mounted by app.route reuses the request's context", async () => {
   using cap = capture();
   const sub = new Hono<{ Variables: RequestContextVariables }>();
   sub.use(requestContext());
@@ -297,7 +297,7 @@ Deno.test("withRequestContext inside Hono reuses Hono's request context: one id,
   assert.equal(lines.filter((l) => l.logger === "http").length, 3, "start, error, finish");
 });
 
-Deno.test("Hono inside withRequestContext reuses the wrapper's request context; Hono's errors are logged once", async () => {
+Deno.test("requestContext inside withRequestContext reuses the wrapper's request context; Hono's errors are logged once", async () => {
   using cap = capture();
   const a = new Hono<{ Variables: RequestContextVariables }>();
   a.use(requestContext());

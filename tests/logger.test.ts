@@ -12,7 +12,7 @@ import { capture } from "./_helpers.ts";
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-Deno.test("a JSON line: core keys first and in order, then service, context, extra", () => {
+Deno.test("getLogger: a JSON line: core keys first and in order, then service, context, extra", () => {
   using cap = capture({ service: { name: "runs-api", version: "1.4.0", environment: "test" } });
   runWithContext({ requestId: "r-1", fields: { tenant: "t1" } }, () => {
     withContext(
@@ -56,7 +56,7 @@ Deno.test("a JSON line: core keys first and in order, then service, context, ext
   );
 });
 
-Deno.test("outside a context request_id is '-'; getLogger() is named 'app'", () => {
+Deno.test("getLogger: outside a context request_id is '-'; getLogger() is named 'app'", () => {
   using cap = capture();
   getLogger().warn("no context");
   assert.deepEqual(
@@ -65,7 +65,7 @@ Deno.test("outside a context request_id is '-'; getLogger() is named 'app'", () 
   );
 });
 
-Deno.test("levels: each method writes its level; lines below the configured level are skipped", () => {
+Deno.test("getLogger: levels: each method writes its level; lines below the configured level are skipped", () => {
   using cap = capture({ level: "WARN" });
   const log = getLogger("lv");
   log.debug("d");
@@ -78,7 +78,7 @@ Deno.test("levels: each method writes its level; lines below the configured leve
   assert.equal(log.isEnabled("ERROR"), true);
 });
 
-Deno.test("a logger taken at module level is never stale: it reads the context at each call", () => {
+Deno.test("getLogger: a logger taken at module level is never stale: it reads the context at each call", () => {
   using cap = capture();
   const log = getLogger("stale");
   runWithContext({ requestId: "first" }, () => log.info("a"));
@@ -102,7 +102,7 @@ Deno.test("setContextFields reaches every later line, including lines of other l
   ]);
 });
 
-Deno.test("child loggers carry their fields after the context's, before the call's", () => {
+Deno.test("getLogger: child loggers carry their fields after the context's, before the call's", () => {
   using cap = capture();
   const child = getLogger("svc").child({ component: "db" }).child({ pool: "main" });
   runWithContext({ requestId: "r", fields: { tenant: "t" } }, () => child.info("q", { rows: 3 }));
@@ -111,7 +111,7 @@ Deno.test("child loggers carry their fields after the context's, before the call
   assert.equal(line.logger, "svc");
 });
 
-Deno.test("no key is overwritten and none appears twice: colliding keys become extra_<key>", () => {
+Deno.test("getLogger: no key is overwritten and none appears twice: colliding keys become extra_<key>", () => {
   using cap = capture();
   runWithContext({ requestId: "real", fields: { message: "ctx-msg", tenant: "ctx" } }, () => {
     getLogger("x").info("real message", {
@@ -138,7 +138,7 @@ Deno.test("no key is overwritten and none appears twice: colliding keys become e
   assert.equal(line.extra_extra_tenant, "already");
 });
 
-Deno.test("values JSON.stringify cannot take are still written", () => {
+Deno.test("getLogger: values JSON.stringify cannot take are still written", () => {
   using cap = capture();
   const circular: Record<string, unknown> = { name: "loop" };
   circular.self = circular;
@@ -193,7 +193,7 @@ Deno.test("values JSON.stringify cannot take are still written", () => {
   assert.deepEqual(line.bytes, [1, 2]);
 });
 
-Deno.test("logging never throws into the caller, whatever it is given", () => {
+Deno.test("getLogger: logging never throws into the caller, whatever it is given", () => {
   using cap = capture();
   const log = getLogger();
   const hostile = new Proxy({}, {
@@ -223,7 +223,7 @@ Deno.test("logging never throws into the caller, whatever it is given", () => {
   ]);
 });
 
-Deno.test("a throwing sink never reaches the caller; a sink object's write is used", () => {
+Deno.test("getLogger: a throwing sink never reaches the caller; a sink object's write is used", () => {
   try {
     configureLogging({
       sink: () => {
@@ -240,7 +240,7 @@ Deno.test("a throwing sink never reaches the caller; a sink object's write is us
   }
 });
 
-Deno.test("logfmt carries the same fields, quoted where needed, one line always", () => {
+Deno.test("getLogger: logfmt carries the same fields, quoted where needed, one line always", () => {
   using cap = capture({ format: "logfmt" });
   runWithContext(
     { requestId: "r-1", fields: { user_id: "abc" } },
@@ -263,7 +263,7 @@ Deno.test("logfmt carries the same fields, quoted where needed, one line always"
   );
 });
 
-Deno.test("LOG_LEVEL and DEBUG from the environment set the default level", () => {
+Deno.test("getLogger: LOG_LEVEL and DEBUG from the environment set the default level", () => {
   const saved = [Deno.env.get("LOG_LEVEL"), Deno.env.get("DEBUG")];
   try {
     Deno.env.set("LOG_LEVEL", "error");
@@ -287,7 +287,7 @@ Deno.test("LOG_LEVEL and DEBUG from the environment set the default level", () =
   }
 });
 
-Deno.test("levels: a name of an Object.prototype member is no level (parseLevel, isEnabled, log)", () => {
+Deno.test("getLogger: levels: a name of an Object.prototype member is no level (parseLevel, isEnabled, log)", () => {
   using cap = capture();
   const log = getLogger("levels");
   for (const name of [...Object.getOwnPropertyNames(Object.prototype), "__proto__"]) {

@@ -150,7 +150,7 @@ Deno.test("contextMixin: 300 concurrent requests each see only their own id", as
   for (const line of all) strictEqual(line.request_id, `req-${line.n}`);
 });
 
-Deno.test("pino in a real Deno.serve request: the line has the response's request id", async () => {
+Deno.test("contextMixin: pino in a real Deno.serve request: the line has the response's request id", async () => {
   const { log, lines } = capture();
   await using server = serve(withRequestContext(async () => {
     await sleep(2);

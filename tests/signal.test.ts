@@ -105,7 +105,7 @@ Deno.test('accessLog "none" and logRequests: false write no access line; "both" 
   }
 });
 
-Deno.test("the finish line counts the request's WARN+ lines and names a failure's error", async () => {
+Deno.test("configureLogging requestBuffer and sample: the finish line counts the request's WARN+ lines and names a failure's error", async () => {
   const cap = capture();
   const srv = fetchApp({ accessLog: "finish" });
   try {
@@ -182,7 +182,7 @@ Deno.test("annotateRequest never throws, whatever it is given, and collisions ke
   assert.equal(finish.status_code, 200);
 });
 
-Deno.test("skip: a health check writes nothing when it answers 200, and its lines when it fails", async () => {
+Deno.test("configureLogging requestBuffer and sample: skip: a health check writes nothing when it answers 200, and its lines when it fails", async () => {
   const cap = capture();
   const srv = fetchApp({ skip: (request) => new URL(request.url).pathname.startsWith("/health") });
   try {
@@ -208,7 +208,7 @@ Deno.test("skip: a health check writes nothing when it answers 200, and its line
   }
 });
 
-Deno.test("skip that throws skips nothing; accessLevel sets the finish line's level", async () => {
+Deno.test("configureLogging requestBuffer and sample: skip that throws skips nothing; accessLevel sets the finish line's level", async () => {
   const cap = capture();
   const srv = fetchApp({
     skip: () => {
@@ -236,7 +236,7 @@ Deno.test("skip that throws skips nothing; accessLevel sets the finish line's le
   }
 });
 
-Deno.test("requestBuffer: held debug lines come before the error line, in order, with their own times; never on success", async () => {
+Deno.test("configureLogging requestBuffer and sample: requestBuffer: held debug lines come before the error line, in order, with their own times; never on success", async () => {
   const cap = capture({ level: "INFO", requestBuffer: {} });
   const srv = fetchApp({ accessLog: "finish" });
   try {
@@ -271,7 +271,7 @@ Deno.test("requestBuffer: held debug lines come before the error line, in order,
   }
 });
 
-Deno.test("requestBuffer: an ERROR line sets the held lines free; later ones pass; flushOnStatus; maxLines", async () => {
+Deno.test("configureLogging requestBuffer and sample: requestBuffer: an ERROR line sets the held lines free; later ones pass; flushOnStatus; maxLines", async () => {
   using cap = capture({ level: "INFO", requestBuffer: { maxLines: 3, flushOnStatus: 400 } });
   await using srv = serve(withRequestContext((request) => {
     const path = new URL(request.url).pathname;
@@ -305,8 +305,8 @@ Deno.test("requestBuffer: an ERROR line sets the held lines free; later ones pas
   assert.deepEqual(of(cap.lines(), "trig-ok").map((l) => l.message), ["GET /ok - 200"]);
 });
 
-Deno.test("isEnabled('DEBUG') is true inside a request that holds debug lines, false outside", async () => {
-  using cap = capture({ level: "INFO", requestBuffer: {} });
+Deno.test("configureLogging requestBuffer and sample: isEnabled('DEBUG') is true inside a request that holds debug lines, false outside", async () => {
+  using _cap = capture({ level: "INFO", requestBuffer: {} });
   let inside: boolean | undefined;
   await using srv = serve(withRequestContext(() => {
     inside = log.isEnabled("DEBUG");
@@ -344,7 +344,7 @@ function honoApp(options: Parameters<typeof requestContext>[0] = {}) {
   return app;
 }
 
-Deno.test("Hono: the finish line carries the matched route, annotations, and a failure's error", async () => {
+Deno.test("configureLogging requestBuffer and sample: Hono: the finish line carries the matched route, annotations, and a failure's error", async () => {
   using cap = capture({ level: "INFO", requestBuffer: {} });
   await using srv = serve(honoApp({ accessLog: "finish" }).fetch);
   await get(`${srv.url}/runs/42`, "hono-route");
@@ -373,7 +373,7 @@ Deno.test("Hono: the finish line carries the matched route, annotations, and a f
   assert.equal(fail[2].error_message, "no such run");
 });
 
-Deno.test("Hono: skip (c) => boolean: a health check is silent at 200, logged when it fails", async () => {
+Deno.test("configureLogging requestBuffer and sample: Hono: skip (c) => boolean: a health check is silent at 200, logged when it fails", async () => {
   using cap = capture();
   await using srv = serve(honoApp({ skip: (c) => c.req.path === "/health" }).fetch);
   const ok = await get(`${srv.url}/health`, "hono-hc-ok");
@@ -388,7 +388,7 @@ Deno.test("Hono: skip (c) => boolean: a health check is silent at 200, logged wh
   assert.equal(of(cap.lines(), "hono-hc-other").length, 3);
 });
 
-Deno.test("Hono: held debug lines before the error line, in order; none for a request that succeeded", async () => {
+Deno.test("configureLogging requestBuffer and sample: Hono: held debug lines before the error line, in order; none for a request that succeeded", async () => {
   using cap = capture({ level: "INFO", requestBuffer: {} });
   await using srv = serve(honoApp().fetch);
   await get(`${srv.url}/runs/9`, "hono-buf-ok");
@@ -419,7 +419,7 @@ function sampledApp(options: LoggingOptions, handler?: (request: Request) => Res
   return { cap, srv };
 }
 
-Deno.test("sample: kept requests write their lines with sample_rate; others only when they fail, are slow or reach keepStatus", async () => {
+Deno.test("configureLogging requestBuffer and sample: sample: kept requests write their lines with sample_rate; others only when they fail, are slow or reach keepStatus", async () => {
   const { cap, srv } = sampledApp({ sample: { rate: 0, keepSlowMs: 20, keepStatus: 400 } });
   try {
     const trace = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -457,7 +457,8 @@ function keptTraces(raw: string[]): Set<string> {
 const canRun = Deno.permissions.querySync({ name: "run" }).state === "granted";
 
 Deno.test({
-  name: "sample: two real services behind one trace make the same decision for each of 1000 traces",
+  name:
+    "configureLogging requestBuffer and sample: sample: two real services behind one trace make the same decision for each of 1000 traces",
   ignore: !canRun,
   async fn() {
     // Service B: its own process, its own configuration (sample rate 0.3).
@@ -527,7 +528,7 @@ Deno.test({
   },
 });
 
-Deno.test("sample: a service with a higher rate keeps every trace a lower rate keeps", async () => {
+Deno.test("configureLogging requestBuffer and sample: sample: a service with a higher rate keeps every trace a lower rate keeps", async () => {
   const { keepsTrace, resolveSignal } = await import("../src/_signal.ts");
   const fc = (await import("fast-check")).default;
   const { params } = await import("./_fuzz.ts");
@@ -550,7 +551,7 @@ Deno.test("sample: a service with a higher rate keeps every trace a lower rate k
   );
 });
 
-Deno.test("requestBuffer and sample: bad values take their defaults, never throw; {} turns them off", async () => {
+Deno.test("configureLogging requestBuffer and sample: requestBuffer and sample: bad values take their defaults, never throw; {} turns them off", async () => {
   const cap = capture({
     level: "INFO",
     requestBuffer: { level: "nope" as "DEBUG", maxLines: -3, flushOnStatus: NaN },

@@ -62,7 +62,7 @@ function countById(texts: string[]): Map<string, number> {
   return counts;
 }
 
-Deno.test("a sink that always throws: every request answers, one report, every line on stderr", async () => {
+Deno.test("configureLogging sink: a sink that always throws: every request answers, one report, every line on stderr", async () => {
   await withStderr(async (stderr) => {
     let calls = 0;
     configureLogging({
@@ -81,7 +81,7 @@ Deno.test("a sink that always throws: every request answers, one report, every l
   });
 });
 
-Deno.test("a sink that fails now and then: what it took stays there, the rest goes to stderr, no line twice", async () => {
+Deno.test("configureLogging sink: a sink that fails now and then: what it took stays there, the rest goes to stderr, no line twice", async () => {
   await withStderr(async (stderr) => {
     const taken: string[] = [];
     let n = 0;
@@ -102,7 +102,7 @@ Deno.test("a sink that fails now and then: what it took stays there, the rest go
   });
 });
 
-Deno.test("a sink that logs through the logger and throws does not recurse", async () => {
+Deno.test("configureLogging sink: a sink that logs through the logger and throws does not recurse", async () => {
   await withStderr(async (stderr) => {
     configureLogging({
       sink: () => {
@@ -120,7 +120,7 @@ Deno.test("a sink that logs through the logger and throws does not recurse", asy
   });
 });
 
-Deno.test("a slow async sink: requests do not wait for it and flushLogs waits for every line", async () => {
+Deno.test("configureLogging sink: a slow async sink: requests do not wait for it and flushLogs waits for every line", async () => {
   await withStderr(async (stderr) => {
     const written: string[] = [];
     configureLogging({
@@ -140,7 +140,7 @@ Deno.test("a slow async sink: requests do not wait for it and flushLogs waits fo
   });
 });
 
-Deno.test("an async sink that rejects: one report, the refused lines on stderr, flushLogs resolves", async () => {
+Deno.test("configureLogging sink: an async sink that rejects: one report, the refused lines on stderr, flushLogs resolves", async () => {
   await withStderr(async (stderr) => {
     configureLogging({ sink: () => Promise.reject(new Error("remote down")) });
     for (let i = 0; i < 5; i++) log.info(`line ${i}`);

@@ -30,7 +30,7 @@ function echoServer() {
   return serve((req) => Response.json(Object.fromEntries(req.headers)));
 }
 
-Deno.test("HTTP: a valid traceparent is continued with a new span on every line, start line included", async () => {
+Deno.test("withRequestContext: a valid traceparent is continued with a new span on every line, start line included", async () => {
   using cap = capture();
   await using srv = serve(withRequestContext(() => {
     log.info("inside");
@@ -54,7 +54,7 @@ Deno.test("HTTP: a valid traceparent is continued with a new span on every line,
   assert.ok(!cap.raw.join("").includes("rojo"));
 });
 
-Deno.test("HTTP: without a valid traceparent each request starts its own trace, not sampled", async () => {
+Deno.test("withRequestContext: without a valid traceparent each request starts its own trace, not sampled", async () => {
   using cap = capture();
   await using srv = serve(withRequestContext(() => new Response("ok")));
   for (const tp of [undefined, `00-${T.toUpperCase()}-${P}-01`, `ff-${T}-${P}-01`]) {
@@ -73,7 +73,7 @@ Deno.test("HTTP: without a valid traceparent each request starts its own trace, 
   assert.ok(!cap.raw.join("").toLowerCase().includes(T), "the rejected header is not logged");
 });
 
-Deno.test("HTTP: hostile trace and correlation headers are dropped, never echoed or logged raw", async () => {
+Deno.test("withRequestContext: hostile trace and correlation headers are dropped, never echoed or logged raw", async () => {
   using cap = capture();
   await using srv = serve(withRequestContext(() => new Response("ok")));
   const marker = "EVIL7x";
@@ -104,7 +104,7 @@ Deno.test("HTTP: hostile trace and correlation headers are dropped, never echoed
   }
 });
 
-Deno.test("HTTP: a safe X-Correlation-ID becomes correlation_id; trustIncoming: false ignores it and the traceparent", async () => {
+Deno.test("withRequestContext: a safe X-Correlation-ID becomes correlation_id; trustIncoming: false ignores it and the traceparent", async () => {
   using cap = capture();
   await using trusting = serve(
     withRequestContext(() => new Response("ok"), { logger: "trusting" }),
@@ -201,7 +201,7 @@ Deno.test("setCorrelationId validates like a request id", () => {
   });
 });
 
-Deno.test("a job started from a request keeps its correlation id and trace, with its own request id and span", async () => {
+Deno.test("withRequestContext: a job started from a request keeps its correlation id and trace, with its own request id and span", async () => {
   using cap = capture();
   const jobs: Promise<void>[] = [];
   await using srv = serve(withRequestContext((req) => {
@@ -241,7 +241,7 @@ Deno.test("a job started from a request keeps its correlation id and trace, with
   assert.equal(jobC.parent_span_id, undefined);
 });
 
-Deno.test("X-Request-ID: '-' (the id of no request) is replaced: its job keeps the trace, its id is propagated", async () => {
+Deno.test("withRequestContext: X-Request-ID: '-' (the id of no request) is replaced: its job keeps the trace, its id is propagated", async () => {
   using cap = capture();
   const jobs: Promise<void>[] = [];
   let sent: Record<string, string> = {};
@@ -267,7 +267,7 @@ Deno.test("X-Request-ID: '-' (the id of no request) is replaced: its job keeps t
   assert.equal(job.correlation_id, id);
 });
 
-Deno.test("'-' from code is not an id: runWithContext generates one, setRequestId and setCorrelationId refuse it", () => {
+Deno.test("withRequestContext: '-' from code is not an id: runWithContext generates one, setRequestId and setCorrelationId refuse it", () => {
   runWithContext({ requestId: "-" }, () => {
     assert.match(getRequestId(), /^[0-9a-f-]{36}$/);
     assert.equal(setRequestId("-"), false);
@@ -335,7 +335,7 @@ Deno.test("fetchWithContext adds the headers, never overwrites the caller's, and
   }
 });
 
-Deno.test("two services on 127.0.0.1: B's lines join A's by trace_id, request_id and correlation_id", async () => {
+Deno.test("withRequestContext: two services on 127.0.0.1: B's lines join A's by trace_id, request_id and correlation_id", async () => {
   using cap = capture();
   // Service B: Hono on a real Deno.serve.
   const b = new Hono();
@@ -382,8 +382,8 @@ Deno.test("two services on 127.0.0.1: B's lines join A's by trace_id, request_id
   assert.equal(getRequestId(), "-");
 });
 
-Deno.test("propagation sends the request id under the headerName the adapter uses, from requests and their jobs", async () => {
-  using cap = capture();
+Deno.test("withRequestContext: propagation sends the request id under the headerName the adapter uses, from requests and their jobs", async () => {
+  using _cap = capture();
   // Service B (Hono) reads its id from X-Trace-Id, as A sends it.
   const b = new Hono();
   b.use(requestContext({ headerName: "X-Trace-Id", logger: "b.http" }));
@@ -412,7 +412,7 @@ Deno.test("propagation sends the request id under the headerName the adapter use
   assert.equal(res.headers.get("x-trace-id"), "trace-name-1");
 });
 
-Deno.test("presets map the trace fields: ECS trace.id/span.id, OTel top-level trace_id/span_id/flags", () => {
+Deno.test("withRequestContext: presets map the trace fields: ECS trace.id/span.id, OTel top-level trace_id/span_id/flags", () => {
   const S = "b7ad6b7169203331";
   const lineIn = (preset: "ecs" | "otel"): Line => {
     using cap = capture({ preset });
