@@ -4,17 +4,33 @@
  * `request_id`, with no id passed through function signatures.
  *
  * @example Deno.serve
- * ```ts ignore
- * import { getLogger, withRequestContext } from "@ctx/request-context";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configureLogging, getLogger, withRequestContext } from "@ctx/request-context";
+ *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) }); // left out: JSON lines to stdout
  *
  * const log = getLogger("app");
- * Deno.serve(withRequestContext(async (req) => {
- *   log.info("Creating run", { user_id: "abc" });
- *   return new Response("created", { status: 201 });
- * }));
- * // {"timestamp":"…","level":"INFO","logger":"http","message":"POST /runs","request_id":"…","method":"POST","path":"/runs"}
- * // {"timestamp":"…","level":"INFO","logger":"app","message":"Creating run","request_id":"…","user_id":"abc"}
- * // {"timestamp":"…","level":"INFO","logger":"http","message":"POST /runs - 201","request_id":"…","method":"POST","path":"/runs","status_code":201,"duration_ms":0.41}
+ * const server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, onListen() {} },
+ *   withRequestContext(() => {
+ *     log.info("Creating run", { user_id: "abc" });
+ *     return new Response("created", { status: 201 });
+ *   }),
+ * );
+ *
+ * const res = await fetch(`http://127.0.0.1:${server.addr.port}/runs`, { method: "POST" });
+ * assert.equal(await res.text(), "created");
+ * await server.shutdown();
+ *
+ * const [start, app, finish] = lines.map((line) => JSON.parse(line));
+ * assert.equal(start.message, "POST /runs"); // logger "http", method, path
+ * assert.deepEqual([app.logger, app.message, app.user_id], ["app", "Creating run", "abc"]);
+ * assert.equal(finish.message, "POST /runs - 201"); // status_code, duration_ms
+ * // Every line of the request carries its id, the one the response's header names.
+ * const id = res.headers.get("X-Request-ID");
+ * assert.deepEqual([start.request_id, app.request_id, finish.request_id], [id, id, id]);
  * ```
  *
  * @module

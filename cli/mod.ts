@@ -286,6 +286,7 @@ async function writePage(file: string, html: string): Promise<void> {
  *
  * @example
  * ```ts ignore
+ * // Not run by the docs tests: it reads a user's app.log; tests/cli.test.ts runs main on files.
  * import { main } from "@ctx/request-context/cli";
  *
  * Deno.exitCode = await main(["stats", "--by", "status", "app.log"]);

@@ -9,12 +9,14 @@
  */
 import { Hono } from "hono";
 import { getLogger, setContextFields } from "../mod.ts";
-import { requestContext, type Variables } from "../middleware/hono.ts";
+import { requestContext, type RequestContextVariables } from "../middleware/hono.ts";
 
 const log = getLogger("runs");
 
 /** The app: GET /runs/:id answers with the run and the request id, /fail throws. */
-export const app: Hono<{ Variables: Variables }> = new Hono<{ Variables: Variables }>();
+export const app: Hono<{ Variables: RequestContextVariables }> = new Hono<
+  { Variables: RequestContextVariables }
+>();
 
 app.use(requestContext());
 

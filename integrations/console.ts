@@ -6,9 +6,12 @@
  *
  * @example
  * ```ts
- * import { runWithContext } from "@ctx/request-context";
+ * import assert from "node:assert/strict";
+ * import { configureLogging, runWithContext } from "@ctx/request-context";
  * import { patchConsole } from "@ctx/request-context/console";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const unpatch = patchConsole();
  * runWithContext({ requestId: "r-1" }, () => {
  *   console.warn("cache miss for %s", "user:42");
@@ -16,6 +19,14 @@
  * });
  * console.log("outside a request: printed as before");
  * unpatch();
+ * const { timestamp: _, ...line } = JSON.parse(lines[0]);
+ * assert.deepEqual(line, {
+ *   level: "WARN",
+ *   logger: "console",
+ *   message: "cache miss for user:42",
+ *   request_id: "r-1",
+ * });
+ * assert.equal(lines.length, 1);
  * ```
  *
  * @module
@@ -82,14 +93,22 @@ const patches: Record<ConsoleMethodName, ConsoleMethod>[] = [];
  *
  * @example Third-party code that only knows console
  * ```ts
- * import { withRequestContext } from "@ctx/request-context";
+ * import assert from "node:assert/strict";
+ * import { configureLogging, withRequestContext } from "@ctx/request-context";
  * import { patchConsole } from "@ctx/request-context/console";
  *
- * patchConsole({ logger: "vendor" });
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
+ * const unpatch = patchConsole({ logger: "vendor" });
  * const handler = withRequestContext(() => {
  *   console.error("upstream said %d", 503); // a line with level ERROR and the request_id
  *   return new Response("ok");
- * });
+ * }, { accessLog: "none" });
+ * const res = await handler(new Request("http://127.0.0.1/", { headers: { "X-Request-ID": "r-2" } }));
+ * await res.text();
+ * unpatch();
+ * const { level, logger, message, request_id } = JSON.parse(lines[0]);
+ * assert.deepEqual([level, logger, message, request_id], ["ERROR", "vendor", "upstream said 503", "r-2"]);
  * ```
  */
 export function patchConsole(options?: PatchConsoleOptions): () => void {

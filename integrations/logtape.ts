@@ -7,17 +7,27 @@
  * the types below are the shapes it uses.
  *
  * @example Both at once
- * ```ts ignore
- * import { configure, getLogger } from "@logtape/logtape";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure, getLogger, reset } from "@logtape/logtape";
+ * import { configureLogging, runWithContext } from "@ctx/request-context";
  * import { contextLocalStorage, logTapeSink } from "@ctx/request-context/logtape";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * await configure({
  *   contextLocalStorage,
  *   sinks: { json: logTapeSink() },
  *   loggers: [{ category: ["app"], lowestLevel: "debug", sinks: ["json"] }],
+ *   reset: true,
  * });
- * getLogger(["app", "runs"]).info("Creating run {id}", { id: 42 });
- * // {…,"level":"INFO","logger":"app.runs","message":"Creating run 42","request_id":"…","id":42}
+ * runWithContext({ requestId: "r-1" }, () => {
+ *   getLogger(["app", "runs"]).info("Creating run {id}", { id: 42 });
+ * });
+ * await reset();
+ * // {…,"level":"INFO","logger":"app.runs","message":"Creating run 42","request_id":"r-1","id":42}
+ * const { level, logger, message, request_id, id } = JSON.parse(lines[0]);
+ * assert.deepEqual([level, logger, message, request_id, id], ["INFO", "app.runs", "Creating run 42", "r-1", 42]);
  * ```
  *
  * @module
@@ -50,12 +60,13 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runWithContext } from "@ctx/request-context";
  * import { contextLocalStorage, type LogTapeStore } from "@ctx/request-context/logtape";
  *
  * runWithContext({ requestId: "r-1", fields: { tenant: "t-1" } }, () => {
  *   const store: LogTapeStore | undefined = contextLocalStorage.getStore();
- *   console.log(store); // { tenant: "t-1", request_id: "r-1" }
+ *   assert.deepEqual({ ...store }, { tenant: "t-1", request_id: "r-1" });
  * });
  * ```
  */
@@ -66,10 +77,11 @@ export type LogTapeStore = Record<string, unknown>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { contextLocalStorage, type ContextLocalStorageLike } from "@ctx/request-context/logtape";
  *
  * const storage: ContextLocalStorageLike = contextLocalStorage;
- * storage.run({ tenant: "t-1" }, () => console.log(storage.getStore()?.tenant)); // "t-1"
+ * storage.run({ tenant: "t-1" }, () => assert.equal(storage.getStore()?.tenant, "t-1"));
  * ```
  */
 export interface ContextLocalStorageLike {
@@ -84,8 +96,12 @@ export interface ContextLocalStorageLike {
  *
  * @example A record made by hand, as a test would
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { configureLogging } from "@ctx/request-context";
  * import { logTapeSink, type LogTapeRecord } from "@ctx/request-context/logtape";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const record: LogTapeRecord = {
  *   category: ["app"],
  *   level: "info",
@@ -94,6 +110,8 @@ export interface ContextLocalStorageLike {
  *   properties: { user: "ann" },
  * };
  * logTapeSink()(record); // {…,"logger":"app","message":"Hello, \"ann\"!",…,"user":"ann"}
+ * const { logger, message, user } = JSON.parse(lines[0]);
+ * assert.deepEqual([logger, message, user], ["app", 'Hello, "ann"!', "ann"]);
  * ```
  */
 export interface LogTapeRecord {
@@ -134,9 +152,15 @@ const DEFAULT_SEPARATOR = ".";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { configureLogging } from "@ctx/request-context";
  * import { logTapeSink } from "@ctx/request-context/logtape";
  *
- * const sink = logTapeSink({ categorySeparator: "/" }); // logger "app/db" for ["app", "db"]
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
+ * const sink = logTapeSink({ categorySeparator: "/" });
+ * sink({ category: ["app", "db"], level: "info", message: ["ok"], timestamp: Date.now(), properties: {} });
+ * assert.equal(JSON.parse(lines[0]).logger, "app/db");
  * ```
  */
 export interface LogTapeSinkOptions {
@@ -192,16 +216,35 @@ function storeOf(scope: Scope): LogTapeStore {
  * Fields cannot be removed by `run`, only added or changed.
  *
  * @example
- * ```ts ignore
- * import { configure, getLogger, withContext } from "@logtape/logtape";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure, getLogger, reset, withContext } from "@logtape/logtape";
  * import { contextLocalStorage } from "@ctx/request-context/logtape";
- * import { getLogger as getContextLogger } from "@ctx/request-context";
+ * import {
+ *   configureLogging,
+ *   getLogger as getContextLogger,
+ *   runWithContext,
+ * } from "@ctx/request-context";
  *
- * await configure({ contextLocalStorage, sinks: {}, loggers: [] });
- * withContext({ tenant: "t-1" }, () => {
- *   getLogger(["app"]).info("in LogTape");    // properties: { request_id, tenant: "t-1" }
- *   getContextLogger("app").info("and here");  // a line with "tenant":"t-1"
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
+ * const seen: Record<string, unknown>[] = [];
+ * await configure({
+ *   contextLocalStorage,
+ *   sinks: { seen: (record) => seen.push(record.properties) },
+ *   loggers: [{ category: ["app"], lowestLevel: "info", sinks: ["seen"] }],
+ *   reset: true,
  * });
+ * runWithContext({ requestId: "r-1" }, () => {
+ *   withContext({ tenant: "t-1" }, () => {
+ *     getLogger(["app"]).info("in LogTape"); // properties: { request_id: "r-1", tenant: "t-1" }
+ *     getContextLogger("app").info("and here"); // a line with "request_id":"r-1","tenant":"t-1"
+ *   });
+ * });
+ * await reset();
+ * assert.deepEqual([seen[0].request_id, seen[0].tenant], ["r-1", "t-1"]);
+ * const line = JSON.parse(lines[0]);
+ * assert.deepEqual([line.request_id, line.tenant], ["r-1", "t-1"]);
  * ```
  */
 export const contextLocalStorage: ContextLocalStorageLike = {
@@ -399,18 +442,27 @@ function messageText(record: LogTapeRecord): string {
  * not apply here.
  *
  * @example
- * ```ts ignore
- * import { configure, getLogger } from "@logtape/logtape";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configure, getLogger, reset } from "@logtape/logtape";
  * import { configureLogging } from "@ctx/request-context";
  * import { logTapeSink } from "@ctx/request-context/logtape";
  *
- * configureLogging({ preset: "ecs", redact: ["password"] });
+ * const lines: string[] = [];
+ * configureLogging({ preset: "ecs", redact: ["password"], sink: (line) => lines.push(line) });
  * await configure({
  *   sinks: { json: logTapeSink() },
  *   loggers: [{ category: [], lowestLevel: "info", sinks: ["json"] }],
+ *   reset: true,
  * });
  * getLogger(["auth"]).warn("login failed", { user: "ann", password: "hunter2" });
+ * await reset();
  * // {"@timestamp":"…","log.level":"WARN","log.logger":"auth",…,"password":"[REDACTED]"}
+ * const line = lines.map((l) => JSON.parse(l)).find((l) => l.message === "login failed");
+ * assert.deepEqual(
+ *   [line["log.level"], line["log.logger"], line.password],
+ *   ["WARN", "auth", "[REDACTED]"],
+ * );
  * ```
  */
 export function logTapeSink(options?: LogTapeSinkOptions): LogTapeSink {

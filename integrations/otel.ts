@@ -9,6 +9,8 @@
  *
  * @example With the OpenTelemetry JS API (Deno, Node, Bun)
  * ```ts ignore
+ * // Not run by the docs tests: the active span here is Deno's server span, which exists only
+ * // with Deno's OpenTelemetry on (OTEL_DENO=true); tests/otel_deno.test.ts runs it so.
  * import { trace } from "@opentelemetry/api";
  * import { getLogger, withRequestContext } from "@ctx/request-context";
  * import { useOpenTelemetry } from "@ctx/request-context/otel";

@@ -41,6 +41,8 @@
  *
  * @example Send logs to a local OpenTelemetry Collector
  * ```ts ignore
+ * // Not run by the docs tests: it sends to an OTLP endpoint, which the docs tests do not
+ * // start; tests/otlp.test.ts runs these calls against a receiver on 127.0.0.1.
  * import { configureLogging, getLogger } from "@ctx/request-context";
  * import { otlpSink } from "@ctx/request-context/otlp";
  *
@@ -66,7 +68,7 @@ import { toExportRequest } from "../src/_otlp.ts";
  * Options of {@linkcode otlpSink}. Every one has a default.
  *
  * @example Smaller batches, sent sooner, and fewer retries
- * ```ts ignore
+ * ```ts
  * import { otlpSink, type OtlpSinkOptions } from "@ctx/request-context/otlp";
  *
  * const options: OtlpSinkOptions = {
@@ -76,6 +78,7 @@ import { toExportRequest } from "../src/_otlp.ts";
  *   maxAttempts: 3,
  * };
  * const sink = otlpSink(options);
+ * await sink.close(); // nothing was written: nothing is sent
  * ```
  */
 export interface OtlpSinkOptions {
@@ -133,6 +136,8 @@ export interface OtlpSinkOptions {
  *
  * @example Before a short job ends: send everything, then see what was lost
  * ```ts ignore
+ * // Not run by the docs tests: it sends to an OTLP endpoint, which the docs tests do not
+ * // start; tests/otlp.test.ts runs these calls against a receiver on 127.0.0.1.
  * import { configureLogging, getLogger } from "@ctx/request-context";
  * import { otlpSink } from "@ctx/request-context/otlp";
  *
@@ -167,6 +172,8 @@ const LOGS_PATH = "/v1/logs";
  *
  * @example An OTLP endpoint that takes an API key
  * ```ts ignore
+ * // Not run by the docs tests: it sends to an OTLP endpoint, which the docs tests do not
+ * // start; tests/otlp.test.ts runs these calls against a receiver on 127.0.0.1.
  * import { configureLogging } from "@ctx/request-context";
  * import { otlpSink } from "@ctx/request-context/otlp";
  *
@@ -181,6 +188,8 @@ const LOGS_PATH = "/v1/logs";
  *
  * @example Cloudflare Workers: each request's lines are sent through `ctx.waitUntil`
  * ```ts ignore
+ * // Not run by the docs tests: it sends to an OTLP endpoint, which the docs tests do not
+ * // start; tests/otlp.test.ts runs these calls against a receiver on 127.0.0.1.
  * import { configureLogging, getLogger, withRequestContext } from "@ctx/request-context";
  * import { otlpSink } from "@ctx/request-context/otlp";
  *

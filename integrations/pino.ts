@@ -4,13 +4,18 @@
  * imports pino: the types below are the shapes pino passes.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import pino from "pino";
+ * import { runWithContext } from "@ctx/request-context";
  * import { contextMixin } from "@ctx/request-context/pino";
  *
- * const log = pino({ mixin: contextMixin });
- * log.info({ user_id: "abc" }, "Creating run");
- * // {"level":30,"time":…,"pid":…,"hostname":"…","request_id":"…","user_id":"abc","msg":"Creating run"}
+ * const out: string[] = [];
+ * const log = pino({ mixin: contextMixin }, { write: (line: string) => void out.push(line) });
+ * runWithContext({ requestId: "r-1" }, () => log.info({ user_id: "abc" }, "Creating run"));
+ * // {"level":30,"time":…,"pid":…,"hostname":"…","request_id":"r-1","user_id":"abc","msg":"Creating run"}
+ * const { level, request_id, user_id, msg } = JSON.parse(out[0]);
+ * assert.deepEqual([level, request_id, user_id, msg], [30, "r-1", "abc", "Creating run"]);
  * ```
  *
  * @module
@@ -23,10 +28,11 @@ import { currentScope, mergedFields, putField } from "../src/_storage.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { contextMixin, type PinoLoggerLike } from "@ctx/request-context/pino";
  *
  * const logger: PinoLoggerLike = { bindings: () => ({ module: "billing" }) };
- * console.log(contextMixin({}, 30, logger)); // {} outside a context
+ * assert.deepEqual(contextMixin({}, 30, logger), {}); // outside a context
  * ```
  */
 export interface PinoLoggerLike {
@@ -135,16 +141,21 @@ function put(
  * pino's `redact` option, not `configureLogging`'s, applies to pino lines.
  *
  * @example With a child logger and a per-call object
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import pino from "pino";
  * import { runWithContext } from "@ctx/request-context";
  * import { contextMixin } from "@ctx/request-context/pino";
  *
- * const log = pino({ mixin: contextMixin }).child({ module: "billing" });
+ * const out: string[] = [];
+ * const root = pino({ mixin: contextMixin }, { write: (line: string) => void out.push(line) });
+ * const log = root.child({ module: "billing" });
  * runWithContext({ requestId: "r-1", fields: { tenant: "t-1" } }, () => {
  *   log.info({ amount_cents: 1299 }, "charged");
  *   // {"level":30,…,"module":"billing","request_id":"r-1","tenant":"t-1","amount_cents":1299,"msg":"charged"}
  * });
+ * const { module, request_id, tenant, amount_cents } = JSON.parse(out[0]);
+ * assert.deepEqual([module, request_id, tenant, amount_cents], ["billing", "r-1", "t-1", 1299]);
  * ```
  */
 export const contextMixin: PinoMixin = (

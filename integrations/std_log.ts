@@ -6,6 +6,8 @@
  *
  * @example Keep @std/log, get request ids
  * ```ts ignore
+ * // Not run by the docs tests: jsr:@std/log is not an import of this project (JSR is not
+ * // reachable from its test runs); the same calls run in tests/std_log.test.ts.
  * import * as log from "@std/log";
  * import { ContextHandler } from "@ctx/request-context/std-log";
  *
@@ -31,8 +33,11 @@ import { parseLevel } from "../src/_levels.ts";
  *
  * @example A record made by hand, as a test would
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { configureLogging } from "@ctx/request-context";
  * import { contextFormatter, type StdLogRecord } from "@ctx/request-context/std-log";
  *
+ * configureLogging({}); // the formatter writes in the configured form: JSON here
  * const record: StdLogRecord = {
  *   msg: "hello",
  *   args: [{ user_id: "u-1" }],
@@ -41,7 +46,8 @@ import { parseLevel } from "../src/_levels.ts";
  *   loggerName: "default",
  *   datetime: new Date(),
  * };
- * console.log(contextFormatter(record)); // {"timestamp":"…","level":"INFO",…,"user_id":"u-1"}
+ * const line = JSON.parse(contextFormatter(record)); // {"timestamp":"…","level":"INFO",…,"user_id":"u-1"}
+ * assert.deepEqual([line.level, line.logger, line.message, line.user_id], ["INFO", "default", "hello", "u-1"]);
  * ```
  */
 export interface StdLogRecord {
@@ -172,6 +178,8 @@ function partsOf(record: StdLogRecord): Parts {
  *
  * @example
  * ```ts ignore
+ * // Not run by the docs tests: jsr:@std/log is not an import of this project (JSR is not
+ * // reachable from its test runs); the same calls run in tests/std_log.test.ts.
  * import * as log from "@std/log";
  * import { contextFormatter } from "@ctx/request-context/std-log";
  *
@@ -207,6 +215,8 @@ const levels = new WeakMap<ContextHandler, { level: number; levelName: string }>
  *
  * @example
  * ```ts ignore
+ * // Not run by the docs tests: jsr:@std/log is not an import of this project (JSR is not
+ * // reachable from its test runs); the same calls run in tests/std_log.test.ts.
  * import * as log from "@std/log";
  * import { ContextHandler } from "@ctx/request-context/std-log";
  *
@@ -229,10 +239,11 @@ export class ContextHandler {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ContextHandler } from "@ctx/request-context/std-log";
    *
    * const handler = new ContextHandler("WARN");
-   * console.log(handler.level); // 30
+   * assert.equal(handler.level, 30); // @std/log's weight of WARN
    * ```
    */
   constructor(levelName: string, options?: ContextHandlerOptions) {

@@ -5,11 +5,11 @@
 // exports that the middleware imports for its types only. The name is the package
 // specifier the project maps "hono" to (deno.json), so it resolves the same for
 // users whose "hono" is npm's hono; others declare
-// `new Hono<{ Variables: RequestIdVariables }>()`.
-import type { RequestIdVariables } from "./hono.ts";
+// `new Hono<{ Variables: RequestContextVariables }>()`.
+import type { RequestContextVariables } from "./hono.ts";
 
 declare module "npm:hono@^4" {
-  interface ContextVariableMap extends RequestIdVariables {}
+  interface ContextVariableMap extends RequestContextVariables {}
 }
 
 export {};

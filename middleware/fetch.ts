@@ -3,14 +3,22 @@
  * `fetch` or `Bun.serve` so that each request runs in its own context.
  *
  * @example Deno.serve
- * ```ts ignore
- * import { getLogger, withRequestContext } from "@ctx/request-context";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { configureLogging, getLogger, withRequestContext } from "@ctx/request-context";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const log = getLogger("app");
- * Deno.serve(withRequestContext((req) => {
+ * const handler = withRequestContext((req) => {
  *   log.info("hello"); // carries this request's request_id
  *   return new Response("ok");
- * }));
+ * });
+ * // Deno.serve(handler), or one request by hand:
+ * const res = await handler(new Request("http://127.0.0.1/", { headers: { "X-Request-ID": "r-7" } }));
+ * assert.equal(res.headers.get("X-Request-ID"), "r-7");
+ * assert.equal(await res.text(), "ok");
+ * assert.ok(lines.map((line) => JSON.parse(line)).every((line) => line.request_id === "r-7"));
  * ```
  *
  * @module

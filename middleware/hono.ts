@@ -3,10 +3,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
- * import { getLogger } from "@ctx/request-context";
+ * import { configureLogging, getLogger } from "@ctx/request-context";
  * import { requestContext } from "@ctx/request-context/hono";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const log = getLogger("app");
  * const app = new Hono(); // c.get("requestId") is a string, as with hono/request-id
  * app.use(requestContext());
@@ -14,6 +17,11 @@
  *   log.info("hello"); // carries the request's request_id
  *   return c.json({ requestId: c.get("requestId") });
  * });
+ *
+ * const res = await app.request("/", { headers: { "X-Request-ID": "r-1" } });
+ * assert.deepEqual(await res.json(), { requestId: "r-1" });
+ * const hello = lines.map((line) => JSON.parse(line)).find((line) => line.message === "hello");
+ * assert.equal(hello.request_id, "r-1");
  * ```
  *
  * @module
@@ -26,8 +34,28 @@ import { handleRequest, resolveOptions } from "../src/_http.ts";
 export type { AccessLog, RequestContextOptions };
 
 /**
- * The variables this middleware sets: `c.get("requestId")`, the same key and the
- * same name as `hono/request-id`'s `RequestIdVariables`.
+ * The Hono variables {@linkcode requestContext} sets: `c.get("requestId")`. Give them to
+ * `new Hono<{ Variables: RequestContextVariables }>()` where "hono" is not npm's hono (with
+ * npm's hono a plain `new Hono()` has them already).
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { requestContext, type RequestContextVariables } from "@ctx/request-context/hono";
+ *
+ * const app = new Hono<{ Variables: RequestContextVariables }>();
+ * app.use(requestContext());
+ * app.get("/", (c) => c.text(c.get("requestId")));
+ * ```
+ */
+export type RequestContextVariables = {
+  /** The request's id, as sent in the response's `X-Request-ID`. */
+  requestId: string;
+};
+
+/**
+ * {@linkcode RequestContextVariables} under `hono/request-id`'s name, so that an app
+ * coming from it changes only its import.
  *
  * @example
  * ```ts
@@ -36,26 +64,25 @@ export type { AccessLog, RequestContextOptions };
  *
  * const app = new Hono<{ Variables: RequestIdVariables }>();
  * app.use(requestContext());
- * app.get("/", (c) => c.text(c.get("requestId")));
  * ```
  */
-export type RequestIdVariables = {
-  /** The request's id, as sent in the response's `X-Request-ID`. */
-  requestId: string;
-};
+export type RequestIdVariables = RequestContextVariables;
 
 /**
- * The same as {@linkcode RequestIdVariables}, under its earlier name.
+ * The earlier name of {@linkcode RequestContextVariables}, which says nothing outside Hono's
+ * generics.
+ *
+ * @deprecated Use {@linkcode RequestContextVariables}.
  *
  * @example
  * ```ts
  * import { Hono } from "hono";
- * import type { Variables } from "@ctx/request-context/hono";
+ * import type { RequestContextVariables } from "@ctx/request-context/hono";
  *
- * const app = new Hono<{ Variables: Variables }>();
+ * const app = new Hono<{ Variables: RequestContextVariables }>(); // was Variables
  * ```
  */
-export type Variables = RequestIdVariables;
+export type Variables = RequestContextVariables;
 
 /**
  * The part of Hono's `Context` the middleware uses. Written out here, rather than
@@ -93,7 +120,7 @@ export interface HonoContextLike {
 /**
  * The middleware {@linkcode requestContext} returns: a Hono `MiddlewareHandler`.
  * `c.get("requestId")` is typed as a `string` on a plain `new Hono()` when "hono"
- * is npm's hono; otherwise declare `new Hono<{ Variables: RequestIdVariables }>()`.
+ * is npm's hono; otherwise declare `new Hono<{ Variables: RequestContextVariables }>()`.
  */
 export type RequestContextMiddleware = (
   c: HonoContextLike,
@@ -112,14 +139,25 @@ export type RequestContextMiddleware = (
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
+ * import { configureLogging } from "@ctx/request-context";
  * import { requestContext } from "@ctx/request-context/hono";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const app = new Hono();
  * app.use(requestContext({ logger: "access", generator: (c) => `${c.req.raw.method}-${Date.now()}` }));
  * app.get("/boom", () => {
  *   throw new Error("boom"); // logged with its stack; the answer carries X-Request-ID
  * });
+ *
+ * const res = await app.request("/boom");
+ * assert.equal(res.status, 500);
+ * assert.match(res.headers.get("X-Request-ID")!, /^GET-\d+$/);
+ * const error = lines.map((line) => JSON.parse(line)).find((line) => line.level === "ERROR");
+ * assert.equal(error.logger, "access");
+ * assert.match(error.error.stack, /boom/);
  * ```
  *
  * @example One line per request; health checks only when they fail

@@ -25,7 +25,7 @@
  *
  * configureLogging({ sink: bufferedSink(consoleSink, { maxLines: 500, flushIntervalMs: 200 }) });
  * getLogger("app").info("buffered");
- * await flushLogs(); // written now
+ * await flushLogs(); // the buffer is written now, not 200 ms later
  * ```
  *
  * @module
@@ -115,6 +115,7 @@ export interface BufferedSink extends SinkObject {
  *
  * @example A file, written in batches
  * ```ts ignore
+ * // Not run by the docs tests: they may write under .tmp/ only, and a user's path is app.log.
  * import { bufferedSink, configureLogging } from "@ctx/request-context";
  *
  * const file = await Deno.open("app.log", { append: true, create: true });

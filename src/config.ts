@@ -235,11 +235,14 @@ export interface LoggingOptions {
  *
  * @example Human-readable logs while developing
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configureLogging, getLogger } from "@ctx/request-context";
  *
- * configureLogging({ level: "DEBUG", format: "logfmt" });
+ * const lines: string[] = [];
+ * configureLogging({ level: "DEBUG", format: "logfmt", sink: (line) => lines.push(line) });
  * getLogger("app").debug("ready", { port: 8000 });
  * // 2025-10-11T14:32:15.123Z level=DEBUG logger=app message=ready request_id=- port=8000
+ * assert.match(lines[0], /^\S+Z level=DEBUG logger=app message=ready request_id=- port=8000$/);
  * ```
  */
 export function configureLogging(options: LoggingOptions = {}): void {

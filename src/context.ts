@@ -63,9 +63,11 @@ export interface ContextInit {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getRequestId, runWithContext } from "@ctx/request-context";
  *
- * runWithContext(() => console.log(getRequestId())); // a new UUID
+ * const id = runWithContext(() => getRequestId()); // a new UUID
+ * assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
  * ```
  */
 export function runWithContext<T>(fn: () => T): T;
@@ -74,10 +76,11 @@ export function runWithContext<T>(fn: () => T): T;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getRequestId, runWithContext } from "@ctx/request-context";
  *
  * runWithContext({ requestId: "job-42", fields: { queue: "mail" } }, () => {
- *   console.log(getRequestId()); // "job-42"
+ *   assert.equal(getRequestId(), "job-42");
  * });
  * ```
  */
@@ -104,13 +107,19 @@ export function runWithContext<T>(a: ContextInit | (() => T), b?: () => T): T {
  *
  * @example
  * ```ts
- * import { getLogger, runWithContext, withContext } from "@ctx/request-context";
+ * import assert from "node:assert/strict";
+ * import { configureLogging, getLogger, runWithContext, withContext } from "@ctx/request-context";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const log = getLogger("orders");
  * runWithContext(() => {
- *   withContext({ order_id: "o-1" }, () => log.info("charging")); // has order_id
- *   log.info("done"); // no order_id
+ *   withContext({ order_id: "o-1" }, () => log.info("charging"));
+ *   log.info("done");
  * });
+ * const [charging, done] = lines.map((line) => JSON.parse(line));
+ * assert.equal(charging.order_id, "o-1");
+ * assert.equal(done.order_id, undefined);
  * ```
  */
 export function withContext<T>(fields: Record<string, unknown>, fn: () => T): T {
@@ -124,10 +133,11 @@ export function withContext<T>(fields: Record<string, unknown>, fn: () => T): T 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getContext, runWithContext } from "@ctx/request-context";
  *
- * console.log(getContext()); // undefined
- * runWithContext({ fields: { tenant: "t1" } }, () => console.log(getContext()?.fields.tenant)); // "t1"
+ * assert.equal(getContext(), undefined);
+ * runWithContext({ fields: { tenant: "t1" } }, () => assert.equal(getContext()?.fields.tenant, "t1"));
  * ```
  */
 export function getContext(): RequestContext | undefined {
@@ -144,9 +154,10 @@ export function getContext(): RequestContext | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getRequestId } from "@ctx/request-context";
  *
- * console.log(getRequestId()); // "-"
+ * assert.equal(getRequestId(), "-"); // outside any context
  * ```
  */
 export function getRequestId(): string {
@@ -161,12 +172,13 @@ export function getRequestId(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getRequestId, runWithContext, setRequestId } from "@ctx/request-context";
  *
- * console.log(setRequestId("abc")); // false: no context here
+ * assert.equal(setRequestId("abc"), false); // no context here
  * runWithContext(() => {
- *   setRequestId("order-7");
- *   console.log(getRequestId()); // "order-7"
+ *   assert.equal(setRequestId("order-7"), true);
+ *   assert.equal(getRequestId(), "order-7");
  * });
  * ```
  */
@@ -184,12 +196,16 @@ export function setRequestId(id: string): boolean {
  *
  * @example
  * ```ts
- * import { getLogger, runWithContext, setContextFields } from "@ctx/request-context";
+ * import assert from "node:assert/strict";
+ * import { configureLogging, getLogger, runWithContext, setContextFields } from "@ctx/request-context";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * runWithContext(() => {
  *   setContextFields({ user_id: "u-1" });
- *   getLogger().info("loaded"); // carries user_id
+ *   getLogger().info("loaded");
  * });
+ * assert.equal(JSON.parse(lines[0]).user_id, "u-1");
  * ```
  */
 export function setContextFields(fields: Record<string, unknown>): boolean {
@@ -208,14 +224,20 @@ export function setContextFields(fields: Record<string, unknown>): boolean {
  *
  * @example
  * ```ts
- * import { annotateRequest, withRequestContext } from "@ctx/request-context";
+ * import assert from "node:assert/strict";
+ * import { annotateRequest, configureLogging, withRequestContext } from "@ctx/request-context";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const handler = withRequestContext(() => {
  *   annotateRequest({ user_id: "u-1", cache: "hit" });
  *   annotateRequest({ rows: 12 }); // merged: the finish line has all three
  *   return new Response("ok");
  * }, { accessLog: "finish" });
- * console.log(annotateRequest({ ignored: true })); // false: not in a request
+ * await (await handler(new Request("http://127.0.0.1/runs"))).text();
+ * const finish = JSON.parse(lines[0]);
+ * assert.deepEqual([finish.user_id, finish.cache, finish.rows], ["u-1", "hit", 12]);
+ * assert.equal(annotateRequest({ ignored: true }), false); // not in a request
  * ```
  */
 export function annotateRequest(fields: Record<string, unknown>): boolean {
@@ -232,10 +254,11 @@ export function annotateRequest(fields: Record<string, unknown>): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bindContext, getRequestId, runWithContext } from "@ctx/request-context";
  *
  * const later = runWithContext({ requestId: "r-1" }, () => bindContext(() => getRequestId()));
- * console.log(later()); // "r-1"
+ * assert.equal(later(), "r-1"); // called outside, it runs in the context it was bound in
  * ```
  */
 export function bindContext<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {

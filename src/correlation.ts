@@ -4,15 +4,28 @@
  *
  * @example After authentication
  * ```ts
- * import { getLogger, runWithContext, setCorrelationId, setUser } from "@ctx/request-context";
+ * import assert from "node:assert/strict";
+ * import {
+ *   configureLogging,
+ *   getLogger,
+ *   runWithContext,
+ *   setCorrelationId,
+ *   setUser,
+ * } from "@ctx/request-context";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const log = getLogger("orders");
  * runWithContext(() => {
  *   setUser({ id: "u-42", email: "ada@example.com", plan: "pro" });
  *   setCorrelationId("checkout-7f3a");
  *   log.info("order placed");
- *   // … "user_id":"u-42","user_email":"ada@example.com","user_plan":"pro","correlation_id":"checkout-7f3a"
  * });
+ * const line = JSON.parse(lines[0]);
+ * assert.deepEqual(
+ *   [line.user_id, line.user_email, line.user_plan, line.correlation_id],
+ *   ["u-42", "ada@example.com", "pro", "checkout-7f3a"],
+ * );
  * ```
  *
  * @module
@@ -44,12 +57,14 @@ export interface UserInfo {
  *
  * @example
  * ```ts
- * import { runWithContext, setUser } from "@ctx/request-context";
+ * import assert from "node:assert/strict";
+ * import { getContext, runWithContext, setUser } from "@ctx/request-context";
  *
- * console.log(setUser({ id: "u-1" })); // false: no context
+ * assert.equal(setUser({ id: "u-1" }), false); // no context
  * runWithContext(() => {
- *   console.log(setUser({ id: 42, email: "ada@example.com", role: "admin" })); // true
- *   // lines now carry user_id=42, user_email, user_role=admin
+ *   assert.equal(setUser({ id: 42, email: "ada@example.com", role: "admin" }), true);
+ *   const { user_id, user_email, user_role } = getContext()!.fields; // on every line from now on
+ *   assert.deepEqual([user_id, user_email, user_role], [42, "ada@example.com", "admin"]);
  * });
  * ```
  */
@@ -90,11 +105,12 @@ export function setUser(user: UserInfo): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getContext, runWithContext, setCorrelationId } from "@ctx/request-context";
  *
  * runWithContext(() => {
  *   setCorrelationId("signup-flow-9");
- *   console.log(getContext()?.fields.correlation_id); // "signup-flow-9"
+ *   assert.equal(getContext()?.fields.correlation_id, "signup-flow-9");
  * });
  * ```
  */

@@ -10,10 +10,11 @@
  * message; use the default console sink there.
  *
  * @example Log lines to stdout, synchronously
- * ```ts ignore
- * import { configureLogging, fdSink } from "@ctx/request-context";
+ * ```ts
+ * import { configureLogging, fdSink, getLogger } from "@ctx/request-context";
  *
  * configureLogging({ sink: fdSink(1) });
+ * getLogger("app").info("on stdout, written before info() returns");
  * ```
  *
  * @module
@@ -46,6 +47,7 @@ export interface FdSink extends SinkObject {
  *
  * @example Append to a file, and close it at shutdown
  * ```ts ignore
+ * // Not run by the docs tests: they may write under .tmp/ only, and a user's path is ./app.log.
  * import { configureLogging, fdSink } from "@ctx/request-context";
  *
  * const sink = fdSink("./app.log");

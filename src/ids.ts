@@ -4,10 +4,11 @@
  *
  * @example Generate an id
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateRequestId } from "@ctx/request-context";
  *
  * const id = generateRequestId(); // "3f0c0b0e-…", a UUID v4 by default
- * console.log(id.length); // 36
+ * assert.equal(id.length, 36);
  * ```
  *
  * @module
@@ -25,9 +26,10 @@ export type RequestIdGenerator = () => string;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateRequestId } from "@ctx/request-context";
  *
- * console.log(/^[0-9a-f-]{36}$/.test(generateRequestId())); // true
+ * assert.match(generateRequestId(), /^[0-9a-f-]{36}$/);
  * ```
  */
 export function generateRequestId(): string {
@@ -42,11 +44,12 @@ export function generateRequestId(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isSafeId } from "@ctx/request-context";
  *
- * console.log(isSafeId("req-42", 128)); // true
- * console.log(isSafeId("a\r\nSet-Cookie: x", 128)); // false
- * console.log(isSafeId("-", 128)); // false: the id of lines outside any request
+ * assert.equal(isSafeId("req-42", 128), true);
+ * assert.equal(isSafeId("a\r\nSet-Cookie: x", 128), false);
+ * assert.equal(isSafeId("-", 128), false); // the id of lines outside any request
  * ```
  */
 export function isSafeId(value: unknown, maxLength = 128): value is string {

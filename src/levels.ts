@@ -3,9 +3,10 @@
  *
  * @example Compare two levels
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LOG_LEVELS } from "@ctx/request-context";
  *
- * console.log(LOG_LEVELS.WARN > LOG_LEVELS.INFO); // true
+ * assert.ok(LOG_LEVELS.WARN > LOG_LEVELS.INFO);
  * ```
  *
  * @module
@@ -20,9 +21,10 @@ export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR" | "CRITICAL";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LOG_LEVELS } from "@ctx/request-context";
  *
- * console.log(LOG_LEVELS.DEBUG); // 10
+ * assert.equal(LOG_LEVELS.DEBUG, 10);
  * ```
  */
 export const LOG_LEVELS: Readonly<Record<LogLevel, number>> = Object.freeze({

@@ -114,12 +114,22 @@ class ContextLogger implements Logger {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configureLogging, getLogger, runWithContext } from "@ctx/request-context";
  *
- * configureLogging({ sink: (line) => console.log(line) });
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * const log = getLogger("billing");
  * runWithContext({ requestId: "r-1" }, () => log.info("charged", { amount_cents: 1299 }));
  * // {"timestamp":"…","level":"INFO","logger":"billing","message":"charged","request_id":"r-1","amount_cents":1299}
+ * const { timestamp: _, ...line } = JSON.parse(lines[0]);
+ * assert.deepEqual(line, {
+ *   level: "INFO",
+ *   logger: "billing",
+ *   message: "charged",
+ *   request_id: "r-1",
+ *   amount_cents: 1299,
+ * });
  * ```
  */
 export function getLogger(name = "app"): Logger {

@@ -3,14 +3,27 @@
  * id and correlation id to the next service, and `fetch` with them added.
  *
  * @example Call another service
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { fetchWithContext, withRequestContext } from "@ctx/request-context";
  *
- * Deno.serve(withRequestContext(async () => {
+ * // A stock service that answers with the request id and trace it was sent.
+ * const stock = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) =>
+ *   Response.json({
+ *     requestId: req.headers.get("X-Request-ID"),
+ *     traceparent: req.headers.get("traceparent"),
+ *   }));
+ * const handler = withRequestContext(async () => {
  *   // sends traceparent, tracestate, X-Request-ID and X-Correlation-ID
- *   const stock = await fetchWithContext("http://127.0.0.1:8001/stock/42");
- *   return new Response(await stock.text());
- * }));
+ *   const res = await fetchWithContext(`http://127.0.0.1:${stock.addr.port}/stock/42`);
+ *   return new Response(await res.text());
+ * }, { logRequests: false });
+ *
+ * const res = await handler(new Request("http://127.0.0.1/orders", { headers: { "X-Request-ID": "r-9" } }));
+ * const seen = await res.json();
+ * await stock.shutdown();
+ * assert.equal(seen.requestId, "r-9");
+ * assert.match(seen.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]$/);
  * ```
  *
  * @module
@@ -48,12 +61,15 @@ const REQUEST_ID_HEADER = "X-Request-ID";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { propagationHeaders, runWithContext } from "@ctx/request-context";
  *
- * console.log(propagationHeaders()); // {}
+ * assert.deepEqual(propagationHeaders(), {}); // outside any context
  * runWithContext({ requestId: "r-1" }, () => {
- *   console.log(propagationHeaders());
+ *   const headers = propagationHeaders();
  *   // { traceparent: "00-…-…-00", "X-Request-ID": "r-1" }
+ *   assert.match(headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+ *   assert.equal(headers["X-Request-ID"], "r-1");
  * });
  * ```
  */
@@ -93,6 +109,8 @@ export function propagationHeaders(): Record<string, string> {
  *
  * @example
  * ```ts ignore
+ * // Not run by the docs tests: it calls a stock service on 127.0.0.1:8001 (the module example
+ * // above runs one).
  * import { fetchWithContext } from "@ctx/request-context";
  *
  * const res = await fetchWithContext("http://127.0.0.1:8001/stock", {

@@ -96,6 +96,8 @@ let installed: (() => void) | undefined;
  *
  * @example A server that is stopped by SIGTERM on each deploy
  * ```ts ignore
+ * // Not run by the docs tests: it serves until a signal ends the process;
+ * // tests/subprocess.test.ts sends the signals to a real child.
  * import { bufferedSink, configureLogging, consoleSink, flushLogsOnSignals, withRequestContext } from "@ctx/request-context";
  *
  * configureLogging({ sink: bufferedSink(consoleSink, { flushIntervalMs: 1000 }) });

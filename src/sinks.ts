@@ -12,12 +12,13 @@
  *
  * @example Capture lines in memory
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configureLogging, getLogger } from "@ctx/request-context";
  *
  * const lines: string[] = [];
  * configureLogging({ sink: (line) => lines.push(line) });
  * getLogger("app").info("hello");
- * console.log(JSON.parse(lines[0]).message); // "hello"
+ * assert.equal(JSON.parse(lines[0]).message, "hello");
  * ```
  *
  * @module

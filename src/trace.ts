@@ -4,12 +4,20 @@
  *
  * @example
  * ```ts
- * import { getLogger, runWithContext, setTraceContext } from "@ctx/request-context";
+ * import assert from "node:assert/strict";
+ * import { configureLogging, getLogger, runWithContext, setTraceContext } from "@ctx/request-context";
  *
+ * const lines: string[] = [];
+ * configureLogging({ sink: (line) => lines.push(line) });
  * await runWithContext(async () => {
  *   setTraceContext("4bf92f3577b34da6a3ce929d0e0e4736", "b7ad6b7169203331", "00f067aa0ba902b7");
- *   getLogger("worker").info("consumed"); // carries trace_id, span_id, parent_span_id, trace_flags
+ *   getLogger("worker").info("consumed");
  * });
+ * const { trace_id, span_id, parent_span_id, trace_flags } = JSON.parse(lines[0]);
+ * assert.deepEqual(
+ *   [trace_id, span_id, parent_span_id, trace_flags],
+ *   ["4bf92f3577b34da6a3ce929d0e0e4736", "b7ad6b7169203331", "00f067aa0ba902b7", "00"],
+ * );
  * ```
  *
  * @module
@@ -33,12 +41,14 @@ import { isTraceFlags } from "./_traceparent.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runWithContext, setTraceContext } from "@ctx/request-context";
  *
- * console.log(setTraceContext("4bf92f3577b34da6a3ce929d0e0e4736", "b7ad6b7169203331")); // false: no context
+ * const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+ * assert.equal(setTraceContext(traceId, "b7ad6b7169203331"), false); // no context
  * runWithContext(() => {
- *   console.log(setTraceContext("4bf92f3577b34da6a3ce929d0e0e4736", "b7ad6b7169203331")); // true
- *   console.log(setTraceContext("not-hex", "b7ad6b7169203331")); // false
+ *   assert.equal(setTraceContext(traceId, "b7ad6b7169203331"), true);
+ *   assert.equal(setTraceContext("not-hex", "b7ad6b7169203331"), false);
  * });
  * ```
  */

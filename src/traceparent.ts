@@ -6,8 +6,10 @@
  *
  * @example Continue the trace a queue message carries
  * ```ts
+ * import assert from "node:assert/strict";
  * import {
  *   generateSpanId,
+ *   getContext,
  *   parseTraceparent,
  *   runWithContext,
  *   setTraceContext,
@@ -18,6 +20,8 @@
  *   const parent = parseTraceparent(message.traceparent);
  *   if (parent) setTraceContext(parent.traceId, generateSpanId(), parent.parentId);
  *   // every line here carries trace_id, span_id and parent_span_id
+ *   const { trace_id, parent_span_id } = getContext()!.fields;
+ *   assert.deepEqual([trace_id, parent_span_id], [parent!.traceId, "00f067aa0ba902b7"]);
  * });
  * ```
  *
@@ -46,10 +50,11 @@ const SPAN_ID = /^(?!0{16})[0-9a-f]{16}$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isTraceId } from "@ctx/request-context";
  *
- * console.log(isTraceId("4bf92f3577b34da6a3ce929d0e0e4736")); // true
- * console.log(isTraceId("4BF92F3577B34DA6A3CE929D0E0E4736")); // false: uppercase
+ * assert.equal(isTraceId("4bf92f3577b34da6a3ce929d0e0e4736"), true);
+ * assert.equal(isTraceId("4BF92F3577B34DA6A3CE929D0E0E4736"), false); // uppercase
  * ```
  */
 export function isTraceId(value: unknown): value is string {
@@ -61,10 +66,11 @@ export function isTraceId(value: unknown): value is string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isSpanId } from "@ctx/request-context";
  *
- * console.log(isSpanId("00f067aa0ba902b7")); // true
- * console.log(isSpanId("0000000000000000")); // false
+ * assert.equal(isSpanId("00f067aa0ba902b7"), true);
+ * assert.equal(isSpanId("0000000000000000"), false); // all zero
  * ```
  */
 export function isSpanId(value: unknown): value is string {
@@ -81,11 +87,16 @@ export function isSpanId(value: unknown): value is string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTraceparent } from "@ctx/request-context";
  *
- * parseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
- * // { version: "00", traceId: "4bf92f35…", parentId: "00f067aa0ba902b7", traceFlags: "01" }
- * parseTraceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"); // undefined
+ * assert.deepEqual(parseTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), {
+ *   version: "00",
+ *   traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+ *   parentId: "00f067aa0ba902b7",
+ *   traceFlags: "01",
+ * });
+ * assert.equal(parseTraceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), undefined);
  * ```
  */
 export function parseTraceparent(value: unknown): TraceParent | undefined {
@@ -110,10 +121,14 @@ export function parseTraceparent(value: unknown): TraceParent | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatTraceparent } from "@ctx/request-context";
  *
- * formatTraceparent("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", "01");
- * // "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+ * assert.equal(
+ *   formatTraceparent("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", "01"),
+ *   "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+ * );
+ * assert.equal(formatTraceparent("not-hex", "00f067aa0ba902b7"), undefined);
  * ```
  */
 export function formatTraceparent(
@@ -131,9 +146,12 @@ export function formatTraceparent(
  *
  * @example
  * ```ts
- * import { generateTraceId } from "@ctx/request-context";
+ * import assert from "node:assert/strict";
+ * import { generateTraceId, isTraceId } from "@ctx/request-context";
  *
- * console.log(generateTraceId().length); // 32
+ * const id = generateTraceId();
+ * assert.equal(id.length, 32);
+ * assert.ok(isTraceId(id));
  * ```
  */
 export function generateTraceId(): string {
@@ -146,9 +164,12 @@ export function generateTraceId(): string {
  *
  * @example
  * ```ts
- * import { generateSpanId } from "@ctx/request-context";
+ * import assert from "node:assert/strict";
+ * import { generateSpanId, isSpanId } from "@ctx/request-context";
  *
- * console.log(generateSpanId().length); // 16
+ * const id = generateSpanId();
+ * assert.equal(id.length, 16);
+ * assert.ok(isSpanId(id));
  * ```
  */
 export function generateSpanId(): string {

@@ -4,27 +4,39 @@ import { configureLogging, type LoggingOptions } from "../mod.ts";
 /** A parsed JSON log line. */
 export type Line = Record<string, unknown>;
 
-/** Captures every line written while it is installed; `restore()` puts the defaults back. */
-export function capture(options: Omit<LoggingOptions, "sink"> = {}): {
+/**
+ * Captures every line written while it is installed: `using cap = capture()` puts the defaults
+ * back when the scope ends (`restore()` does it earlier).
+ */
+export function capture(options: Omit<LoggingOptions, "sink"> = {}): Disposable & {
   raw: string[];
   lines: () => Line[];
   restore: () => void;
 } {
   const raw: string[] = [];
   configureLogging({ level: "DEBUG", ...options, sink: (line) => raw.push(line) });
+  const restore = () => configureLogging({});
   return {
     raw,
     lines: () => raw.map((l) => JSON.parse(l) as Line),
-    restore: () => configureLogging({}),
+    restore,
+    [Symbol.dispose]: restore,
   };
 }
 
-/** Serves `handler` on 127.0.0.1 on a free port until `close()`. */
-export function serve(handler: Deno.ServeHandler): { url: string; close: () => Promise<void> } {
+/**
+ * Serves `handler` on 127.0.0.1 on a free port until `close()`, or until the scope of
+ * `await using srv = serve(handler)` ends.
+ */
+export function serve(
+  handler: Deno.ServeHandler,
+): AsyncDisposable & { url: string; close: () => Promise<void> } {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+  const close = () => server.shutdown();
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
-    close: () => server.shutdown(),
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }
 

@@ -213,7 +213,7 @@ function recordLines(out: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // pretty
 
-Deno.test("cli pretty: one record line per JSON line of every preset, stacks indented below, non-JSON passed over", async () => {
+Deno.test("main pretty: one record line per JSON line of every preset, stacks indented below, non-JSON passed over", async () => {
   const { files, records } = await getLogs();
   const { code, out } = await cli(["pretty", files.gateway, files.inventory, files.pricing]);
   assertEquals(code, 0);
@@ -250,7 +250,7 @@ Deno.test("cli pretty: one record line per JSON line of every preset, stacks ind
   assertEquals(piped.out, (await cli(["pretty", files.gateway])).out);
 });
 
-Deno.test("cli pretty: colours on a terminal, not into a pipe; NO_COLOR off, FORCE_COLOR on (and wins)", async () => {
+Deno.test("main pretty: colours on a terminal, not into a pipe; NO_COLOR off, FORCE_COLOR on (and wins)", async () => {
   const { files } = await getLogs();
   const args = ["pretty", files.pricing];
   assert(!ESC.test((await cli(args)).out));
@@ -270,7 +270,7 @@ Deno.test("cli pretty: colours on a terminal, not into a pipe; NO_COLOR off, FOR
 // ---------------------------------------------------------------------------------------------
 // request
 
-Deno.test("cli request <id>: every line of the request across the three files, in time order", async () => {
+Deno.test("main request <id>: every line of the request across the three files, in time order", async () => {
   const { files, records, requestId } = await getLogs();
   const expected = records.filter((r) => read(r.obj).request_id === requestId);
   // The id went downstream with X-Request-ID: all three services logged it.
@@ -298,7 +298,7 @@ Deno.test("cli request <id>: every line of the request across the three files, i
 // ---------------------------------------------------------------------------------------------
 // trace
 
-Deno.test("cli trace: a row per span (service, span, parent), bars scaled to the trace, the span's lines under it", async () => {
+Deno.test("main trace: a row per span (service, span, parent), bars scaled to the trace, the span's lines under it", async () => {
   const { files, records, traceId, requestId } = await getLogs();
   const all = [files.gateway, files.inventory, files.pricing];
   const mine = records.map((r) => read(r.obj)).filter((r) => r.trace_id === traceId);
@@ -362,7 +362,7 @@ function percentileBounds(sorted: number[], q: number): [number, number] {
 }
 const ALPHA = 0.01; // the sketch's relative accuracy (RELATIVE_ACCURACY in cli/_stats.ts)
 
-Deno.test("cli stats: per endpoint requests, 4xx/5xx rates and p50/p95/p99/max against exact figures, sorted by total", async () => {
+Deno.test("main stats: per endpoint requests, 4xx/5xx rates and p50/p95/p99/max against exact figures, sorted by total", async () => {
   const { files, records } = await getLogs();
   const all = [files.gateway, files.inventory, files.pricing];
   const groups = new Map<string, { status: number[]; ms: number[] }>();
@@ -421,7 +421,7 @@ Deno.test("cli stats: per endpoint requests, 4xx/5xx rates and p50/p95/p99/max a
   assertEquals(rows.find((r) => r.key === "GET /price/:id")!.rate_4xx, 4 / 19);
 });
 
-Deno.test("cli stats --by status|logger|level: counts against the lines", async () => {
+Deno.test("main stats --by status|logger|level: counts against the lines", async () => {
   const { files, records } = await getLogs();
   const all = [files.gateway, files.inventory, files.pricing];
   const lines = records.map((r) => read(r.obj));
@@ -476,7 +476,7 @@ async function renderInChromium(page: string, screenshot: string): Promise<strin
   return await run(["--dump-dom"]);
 }
 
-Deno.test("cli trace --html / stats --html: self-contained pages that a headless Chromium renders", async () => {
+Deno.test("main trace --html / stats --html: self-contained pages that a headless Chromium renders", async () => {
   const { files, traceId } = await getLogs();
   const all = [files.gateway, files.inventory, files.pricing];
   const tracePage = `${DIR}/trace.html`;
@@ -514,7 +514,7 @@ Deno.test("cli trace --html / stats --html: self-contained pages that a headless
 // ---------------------------------------------------------------------------------------------
 // Streaming
 
-Deno.test("cli pretty: each line is written as it arrives (tail -f | … pretty)", async () => {
+Deno.test("main pretty: each line is written as it arrives (tail -f | … pretty)", async () => {
   const { records } = await getLogs();
   const child = new Deno.Command(DENO, {
     args: ["run", "--allow-read", CLI, "pretty"],
@@ -538,7 +538,7 @@ Deno.test("cli pretty: each line is written as it arrives (tail -f | … pretty)
   assertEquals((await child.status).code, 0);
 });
 
-Deno.test("cli stats: groups are capped, the rest counted under (other)", async () => {
+Deno.test("main stats: groups are capped, the rest counted under (other)", async () => {
   const n = 10_050;
   let text = "";
   for (let i = 0; i < n; i++) {
@@ -555,7 +555,7 @@ Deno.test("cli stats: groups are capped, the rest counted under (other)", async 
   assertEquals(rows.reduce((a, r) => a + (r.count as number), 0), n);
 });
 
-Deno.test("cli: a line over 16 MiB is passed over, the lines around it are read", async () => {
+Deno.test("main: a line over 16 MiB is passed over, the lines around it are read", async () => {
   const line = (m: string) =>
     `{"timestamp":"2026-01-01T00:00:00.000Z","level":"INFO","logger":"app","message":"${m}","request_id":"-"}`;
   const huge = `{"message":"${"x".repeat(17 * 1024 * 1024)}"}`;
@@ -569,7 +569,7 @@ Deno.test("cli: a line over 16 MiB is passed over, the lines around it are read"
 // ---------------------------------------------------------------------------------------------
 // the gcp and datadog rows of the reading table
 
-Deno.test("cli reads gcp and datadog lines: the endpoint, status and duration back in milliseconds, the trace, the error's stack below", async () => {
+Deno.test("main reads gcp and datadog lines: the endpoint, status and duration back in milliseconds, the trace, the error's stack below", async () => {
   for (const preset of ["gcp", "datadog", "ecs"] as const) {
     const { raw, request, error } = await storeLines(preset);
     const stdin = raw.join("\n") + "\n";

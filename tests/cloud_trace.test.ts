@@ -37,7 +37,7 @@ async function withServer(
 
 const TRACE = "105445aa7843bc8bf206b12000100000";
 
-Deno.test("X-Cloud-Trace-Context: the trace continues, the decimal span id is the parent (16 hex digits), o=1 is sampled", async () => {
+Deno.test("withRequestContext X-Cloud-Trace-Context: the trace continues, the decimal span id is the parent (16 hex digits), o=1 is sampled", async () => {
   await withServer(true, async (send) => {
     const [line] = await send({ "X-Cloud-Trace-Context": `${TRACE}/1234567890123456789;o=1` });
     strictEqual(line.trace_id, TRACE);
@@ -57,7 +57,7 @@ Deno.test("X-Cloud-Trace-Context: the trace continues, the decimal span id is th
   });
 });
 
-Deno.test("X-Cloud-Trace-Context: a valid traceparent wins; with trustIncoming off it is ignored", async () => {
+Deno.test("withRequestContext X-Cloud-Trace-Context: a valid traceparent wins; with trustIncoming off it is ignored", async () => {
   const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   await withServer(true, async (send) => {
     const [line] = await send({ traceparent, "X-Cloud-Trace-Context": `${TRACE}/1;o=1` });
@@ -78,7 +78,7 @@ Deno.test("X-Cloud-Trace-Context: a valid traceparent wins; with trustIncoming o
   });
 });
 
-Deno.test("X-Cloud-Trace-Context: invalid values start a new trace and appear nowhere in the line", async () => {
+Deno.test("withRequestContext X-Cloud-Trace-Context: invalid values start a new trace and appear nowhere in the line", async () => {
   const bad = [
     `${"0".repeat(32)}/1;o=1`, // the all-zero trace id
     `${TRACE}/0;o=1`, // the zero span id

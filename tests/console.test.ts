@@ -283,55 +283,51 @@ Deno.test("patchConsole: nothing loops, for every sink the README shows, in real
     fc.string({ maxLength: 20 }),
   );
   await withRecordedConsole(async (printed) => {
-    const server = serve(handler);
-    try {
-      await fc.assert(
-        fc.asyncProperty(
-          fc.constantFrom(...Object.keys(README_SINKS)),
-          fc.constantFrom("json" as const, "logfmt" as const),
-          fc.array(step, { maxLength: 5 }),
-          async (sinkName, format, steps) => {
-            printed.length = 0;
-            configureLogging({ level: "DEBUG", format, sink: README_SINKS[sinkName]() });
-            const unpatch = patchConsole();
-            let id: string | null;
-            try {
-              const q = encodeURIComponent(JSON.stringify(steps));
-              const response = await fetch(`${server.url}/p?s=${q}`);
-              await response.text();
-              id = response.headers.get("x-request-id");
-              await flushLogs();
-              await sleep(3); // a timer's batch
-            } finally {
-              unpatch();
-            }
-            // Every print went to the original console, nothing routed back: through the
-            // method of the line's level for consoleSink, console.log for the rest.
-            const perLevel = sinkName === "the default consoleSink";
-            deepStrictEqual(
-              printed.filter((p) =>
-                p.method !== (perLevel ? LEVEL_METHOD[levelOf(String(p.args[0]))] : "log")
-              ),
-              [],
-              sinkName,
-            );
-            const lines = printed.flatMap((p) => String(p.args[0]).split("\n"));
-            const messages = lines.map((l) =>
-              format === "json"
-                ? parseStrict(l).message
-                : /message=("(?:[^"\\]|\\.)*"|\S*)/.exec(l)![1]
-            );
-            strictEqual(lines.length, steps.length + 2, `${sinkName}: ${lines.join("\n")}`);
-            for (const l of lines) ok(l.includes(id!), `${sinkName}: ${l}`);
-            for (const m of messages) {
-              ok(!String(m).includes("request_id"), `${sinkName}: a line inside a line: ${m}`);
-            }
-          },
-        ),
-        params(60),
-      );
-    } finally {
-      await server.close();
-    }
+    await using server = serve(handler);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...Object.keys(README_SINKS)),
+        fc.constantFrom("json" as const, "logfmt" as const),
+        fc.array(step, { maxLength: 5 }),
+        async (sinkName, format, steps) => {
+          printed.length = 0;
+          configureLogging({ level: "DEBUG", format, sink: README_SINKS[sinkName]() });
+          const unpatch = patchConsole();
+          let id: string | null;
+          try {
+            const q = encodeURIComponent(JSON.stringify(steps));
+            const response = await fetch(`${server.url}/p?s=${q}`);
+            await response.text();
+            id = response.headers.get("x-request-id");
+            await flushLogs();
+            await sleep(3); // a timer's batch
+          } finally {
+            unpatch();
+          }
+          // Every print went to the original console, nothing routed back: through the
+          // method of the line's level for consoleSink, console.log for the rest.
+          const perLevel = sinkName === "the default consoleSink";
+          deepStrictEqual(
+            printed.filter((p) =>
+              p.method !== (perLevel ? LEVEL_METHOD[levelOf(String(p.args[0]))] : "log")
+            ),
+            [],
+            sinkName,
+          );
+          const lines = printed.flatMap((p) => String(p.args[0]).split("\n"));
+          const messages = lines.map((l) =>
+            format === "json"
+              ? parseStrict(l).message
+              : /message=("(?:[^"\\]|\\.)*"|\S*)/.exec(l)![1]
+          );
+          strictEqual(lines.length, steps.length + 2, `${sinkName}: ${lines.join("\n")}`);
+          for (const l of lines) ok(l.includes(id!), `${sinkName}: ${l}`);
+          for (const m of messages) {
+            ok(!String(m).includes("request_id"), `${sinkName}: a line inside a line: ${m}`);
+          }
+        },
+      ),
+      params(60),
+    );
   });
 });

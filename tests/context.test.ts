@@ -15,7 +15,7 @@ import { capture, sleep } from "./_helpers.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-Deno.test("outside any context: no context, id '-', setters refuse", () => {
+Deno.test("runWithContext: outside any context: no context, id '-', setters refuse", () => {
   assert.equal(getContext(), undefined);
   assert.equal(getRequestId(), "-");
   assert.equal(setRequestId("abc"), false);
@@ -99,36 +99,32 @@ Deno.test("bindContext carries the context into a callback run later from elsewh
   assert.equal(runWithContext({ requestId: "other" }, unbound), "-");
 });
 
-Deno.test("concurrent contexts with random awaits never see each other's id or fields", async () => {
-  const cap = capture();
-  try {
-    const log = getLogger("iso");
-    const results = await Promise.all(
-      Array.from(
-        { length: 500 },
-        (_, i) =>
-          runWithContext({ requestId: `r-${i}`, fields: { i } }, async () => {
-            for (let step = 0; step < 3; step++) {
-              await sleep(Math.random() * 5);
-              log.info("step", { step });
-              if (getRequestId() !== `r-${i}` || getContext()?.fields.i !== i) {
-                return false;
-              }
+Deno.test("runWithContext: concurrent contexts with random awaits never see each other's id or fields", async () => {
+  using cap = capture();
+  const log = getLogger("iso");
+  const results = await Promise.all(
+    Array.from(
+      { length: 500 },
+      (_, i) =>
+        runWithContext({ requestId: `r-${i}`, fields: { i } }, async () => {
+          for (let step = 0; step < 3; step++) {
+            await sleep(Math.random() * 5);
+            log.info("step", { step });
+            if (getRequestId() !== `r-${i}` || getContext()?.fields.i !== i) {
+              return false;
             }
-            return true;
-          }),
-      ),
-    );
-    assert.ok(results.every(Boolean));
-    const lines = cap.lines();
-    assert.equal(lines.length, 1500);
-    for (const line of lines) assert.equal(line.request_id, `r-${line.i}`);
-  } finally {
-    cap.restore();
-  }
+          }
+          return true;
+        }),
+    ),
+  );
+  assert.ok(results.every(Boolean));
+  const lines = cap.lines();
+  assert.equal(lines.length, 1500);
+  for (const line of lines) assert.equal(line.request_id, `r-${line.i}`);
 });
 
-Deno.test("timers, microtasks and un-awaited promises started in a context inherit it", async () => {
+Deno.test("runWithContext: timers, microtasks and un-awaited promises started in a context inherit it", async () => {
   const seen = await runWithContext({ requestId: "inherit" }, () =>
     Promise.all([
       new Promise((r) => setTimeout(() => r(getRequestId()), 2)),

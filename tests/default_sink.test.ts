@@ -66,7 +66,7 @@ Deno.test("bufferedSink(consoleSink): a batch of several levels goes to console.
   });
 });
 
-Deno.test("sinks: the level goes to a sink that declares it, never to a variadic one", () => {
+Deno.test("configureLogging default sink: the level goes to a sink that declares it, never to a variadic one", () => {
   const withLevel: [string, LogLevel | undefined][] = [];
   const variadic: unknown[][] = [];
   const objectWrites: unknown[][] = [];
@@ -142,7 +142,7 @@ const SEVERITY: Record<LogLevel, string> = {
 
 Deno.test({
   name:
-    "OTEL_DENO=true (readable): the default sink is the console and Deno exports each line at its level",
+    "configureLogging default sink: OTEL_DENO=true (readable): the default sink is the console and Deno exports each line at its level",
   ignore: !canRun,
   async fn() {
     const records = await exported({ LOG_LEVEL: "DEBUG" }, ["--allow-env=LOG_LEVEL,OTEL_DENO"]);
@@ -155,7 +155,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "OTEL_DENO=true without env permission: still detected (Deno's tracer), lines exported at their level",
+    "configureLogging default sink: OTEL_DENO=true without env permission: still detected (Deno's tracer), lines exported at their level",
   ignore: !canRun,
   async fn() {
     const records = await exported({}, []);
@@ -214,7 +214,8 @@ const isJson = (line: string) => {
 const isLogfmt = (line: string) => /level=INFO logger=fmt message=hello/.test(line);
 
 Deno.test({
-  name: "default format: JSON when stdout is not a terminal, with the default sink or a given one",
+  name:
+    "configureLogging default sink: default format: JSON when stdout is not a terminal, with the default sink or a given one",
   ignore: !canRun,
   async fn() {
     for (const mode of ["default", "own-sink"]) {
@@ -227,7 +228,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "default format: on a terminal the default sink writes pretty lines; a given sink still gets JSON",
+    "configureLogging default sink: default format: on a terminal the default sink writes pretty lines; a given sink still gets JSON",
   ignore: !canRun || !hasScript,
   async fn() {
     const pretty = await formatRun("default", true);
@@ -243,7 +244,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "LOG_FORMAT decides when configureLogging does not, terminal or not, any sink",
+  name:
+    "configureLogging default sink: LOG_FORMAT decides when configureLogging does not, terminal or not, any sink",
   ignore: !canRun || !hasScript,
   async fn() {
     for (const tty of [false, true]) {

@@ -77,6 +77,7 @@ const API: Record<string, { values: string[]; types: string[] }> = {
       "HonoContextLike",
       "RequestContextMiddleware",
       "RequestContextOptions",
+      "RequestContextVariables",
       "RequestIdVariables",
       "Variables",
     ],

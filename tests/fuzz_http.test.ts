@@ -195,7 +195,7 @@ function startServer() {
   };
 }
 
-Deno.test("property: hostile ids sent by fetch to a real Deno.serve are kept exactly or replaced, never echoed raw", async () => {
+Deno.test("withRequestContext property: hostile ids sent by fetch to a real Deno.serve are kept exactly or replaced, never echoed raw", async () => {
   const srv = startServer();
   let probe = 0;
   try {
@@ -257,7 +257,7 @@ async function rawRequest(
   }
 }
 
-Deno.test("property: raw header bytes fetch refuses (NUL, DEL, Latin-1, UTF-8) through a TCP socket are kept or replaced", async () => {
+Deno.test("withRequestContext property: raw header bytes fetch refuses (NUL, DEL, Latin-1, UTF-8) through a TCP socket are kept or replaced", async () => {
   const srv = startServer();
   let probe = 0;
   const bytes = fc.oneof(
@@ -308,7 +308,7 @@ Deno.test("property: raw header bytes fetch refuses (NUL, DEL, Latin-1, UTF-8) t
   }
 });
 
-Deno.test("property: the Hono middleware keeps or replaces hostile ids the same way", async () => {
+Deno.test("withRequestContext property: the Hono middleware keeps or replaces hostile ids the same way", async () => {
   const lines: string[] = [];
   configureLogging({ sink: (line) => lines.push(line) });
   let seen: Seen | undefined;

@@ -385,7 +385,7 @@ function assertCore(parsed: Record<string, unknown>, r: Run): void {
   }
 }
 
-Deno.test("property: any message, fields and values give exactly one strict line with the core keys intact", () => {
+Deno.test("getLogger property: any message, fields and values give exactly one strict line with the core keys intact", () => {
   fc.assert(
     fc.property(run, (r) => {
       const lines = logOnce(r);
@@ -396,7 +396,7 @@ Deno.test("property: any message, fields and values give exactly one strict line
   );
 });
 
-Deno.test("property: every line fits maxLineLength and a cut line says truncated", () => {
+Deno.test("getLogger property: every line fits maxLineLength and a cut line says truncated", () => {
   const big = fc.record({
     size: fc.integer({ min: 1024, max: 16384 }),
     format: fc.constantFrom("json" as const, "logfmt" as const),
@@ -438,7 +438,7 @@ Deno.test("property: every line fits maxLineLength and a cut line says truncated
   );
 });
 
-Deno.test("property: objects nested deeper than maxDepth end in a marker at exactly that depth", () => {
+Deno.test("getLogger property: objects nested deeper than maxDepth end in a marker at exactly that depth", () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 12 }),
@@ -572,7 +572,7 @@ function fieldKeysOf(line: string, shape: PresetRun["shape"]): string[] {
   return topLevelKeys(line.slice(attributes + ',"attributes":'.length, -1));
 }
 
-Deno.test("property: every preset and logfmt, any names and values: one strict line within the cap, no key twice, no key both a value and an object, no redacted value in clear", () => {
+Deno.test("getLogger property: every preset and logfmt, any names and values: one strict line within the cap, no key twice, no key both a value and an object, no redacted value in clear", () => {
   fc.assert(
     fc.property(presetRun, (r) => {
       const lines: unknown[] = [];

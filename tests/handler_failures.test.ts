@@ -78,76 +78,67 @@ function errorLines(lines: Line[]): Line[] {
 }
 
 for (const failure of FAILURES) {
-  Deno.test(`Fetch wrapper on Deno.serve: a handler that ${failure.name}`, async () => {
-    const cap = capture();
-    const srv = serve(withRequestContext(() => {
+  Deno.test(`withRequestContext: Fetch wrapper on Deno.serve: a handler that ${failure.name}`, async () => {
+    using cap = capture();
+    await using srv = serve(withRequestContext(() => {
       log.info("about to fail");
       return failure.run() as Response;
     }));
-    try {
-      const res = await fetch(srv.url + "/fail?token=secret", {
-        headers: { "X-Request-ID": "fail-1" },
-      });
-      assert.equal(res.status, 500);
-      assert.equal(res.headers.get("x-request-id"), "fail-1");
-      assert.deepEqual(await res.json(), { error: "Internal Server Error", request_id: "fail-1" });
-      const lines = cap.lines();
-      assert.deepEqual(lines.map((l) => l.request_id), ["fail-1", "fail-1", "fail-1", "fail-1"]);
-      const errors = errorLines(lines);
-      assert.equal(errors.length, 1);
-      assert.equal(errors[0].level, "ERROR");
-      assert.equal(errors[0].path, "/fail");
-      failure.error(errors[0].error);
-      assert.equal(lines.at(-1)!.status_code, 500);
-      assert.ok(!cap.raw.some((l) => l.includes("secret")));
-      assert.equal(getRequestId(), "-");
-    } finally {
-      await srv.close();
-      cap.restore();
-    }
+    const res = await fetch(srv.url + "/fail?token=secret", {
+      headers: { "X-Request-ID": "fail-1" },
+    });
+    assert.equal(res.status, 500);
+    assert.equal(res.headers.get("x-request-id"), "fail-1");
+    assert.deepEqual(await res.json(), { error: "Internal Server Error", request_id: "fail-1" });
+    const lines = cap.lines();
+    assert.deepEqual(lines.map((l) => l.request_id), ["fail-1", "fail-1", "fail-1", "fail-1"]);
+    const errors = errorLines(lines);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].level, "ERROR");
+    assert.equal(errors[0].path, "/fail");
+    failure.error(errors[0].error);
+    assert.equal(lines.at(-1)!.status_code, 500);
+    assert.ok(!cap.raw.some((l) => l.includes("secret")));
+    assert.equal(getRequestId(), "-");
   });
 
-  Deno.test(`Hono: a handler that ${failure.name}`, async () => {
-    const cap = capture();
+  Deno.test(`withRequestContext: Hono: a handler that ${failure.name}`, async () => {
+    using cap = capture();
     const app = new Hono();
     app.use(requestContext());
     app.get("/fail", () => failure.run() as Response);
     app.onError((_e, c) => c.json({ oops: true, id: getRequestId() }, 503));
-    try {
-      const res = await app.request("/fail", { headers: { "X-Request-ID": "hono-fail" } });
-      assert.equal(res.headers.get("x-request-id"), "hono-fail");
-      const lines = cap.lines();
-      const errors = errorLines(lines);
-      assert.equal(errors.length, 1, JSON.stringify(lines));
-      assert.equal(errors[0].request_id, "hono-fail");
-      if (res.status === 503) {
-        // Hono's onError shaped the answer, inside the request's context
-        assert.deepEqual(await res.json(), { oops: true, id: "hono-fail" });
-        failure.error(errors[0].error);
-      } else {
-        // No Response from the handler: the middleware answers like the Fetch wrapper
-        assert.equal(res.status, 500);
-        assert.deepEqual(await res.json(), {
-          error: "Internal Server Error",
-          request_id: "hono-fail",
-        });
-        failure.error(errors[0].error);
-      }
-      assert.equal(lines.at(-1)!.status_code, res.status);
-      assert.equal(getRequestId(), "-");
-    } finally {
-      cap.restore();
+    const res = await app.request("/fail", { headers: { "X-Request-ID": "hono-fail" } });
+    assert.equal(res.headers.get("x-request-id"), "hono-fail");
+    const lines = cap.lines();
+    const errors = errorLines(lines);
+    assert.equal(errors.length, 1, JSON.stringify(lines));
+    assert.equal(errors[0].request_id, "hono-fail");
+    if (res.status === 503) {
+      // Hono's onError shaped the answer, inside the request's context
+      assert.deepEqual(await res.json(), { oops: true, id: "hono-fail" });
+      failure.error(errors[0].error);
+    } else {
+      // No Response from the handler: the middleware answers like the Fetch wrapper
+      assert.equal(res.status, 500);
+      assert.deepEqual(await res.json(), {
+        error: "Internal Server Error",
+        request_id: "hono-fail",
+      });
+      failure.error(errors[0].error);
     }
+    assert.equal(lines.at(-1)!.status_code, res.status);
+    assert.equal(getRequestId(), "-");
   });
 }
 
-Deno.test("a client that aborts mid-stream: the server stays up, the stream is cancelled, no error line, no context leaks", async () => {
-  const cap = capture();
+Deno.test("withRequestContext: a client that aborts mid-stream: the server stays up, the stream is cancelled, no error line, no context leaks", async () => {
+  using cap = capture();
   let cancelled: (reason: unknown) => void;
   const cancelledInContext = new Promise<string>((
     resolve,
   ) => (cancelled = resolve as typeof cancelled));
-  const srv = serve(withRequestContext(() => {
+  await using srv = serve(withRequestContext(() => {
     const id = getRequestId();
     // The runtime calls pull/cancel from outside the request's context: bind them to keep it.
     const wentAway = bindContext(() => log.info("client went away"));
@@ -164,30 +155,25 @@ Deno.test("a client that aborts mid-stream: the server stays up, the stream is c
     });
     return new Response(body);
   }));
-  try {
-    const abort = new AbortController();
-    const res = await fetch(srv.url + "/stream", {
-      headers: { "X-Request-ID": "stream-1" },
-      signal: abort.signal,
-    });
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get("x-request-id"), "stream-1");
-    const reader = res.body!.getReader();
-    const first = await reader.read();
-    assert.match(new TextDecoder().decode(first.value), /^chunk 0/);
-    abort.abort();
-    await reader.read().catch(() => {});
-    assert.equal(await cancelledInContext, "stream-1");
-    const next = await fetch(srv.url + "/after", { headers: { "X-Request-ID": "after-1" } });
-    next.body?.cancel();
-    assert.equal(next.headers.get("x-request-id"), "after-1");
-    const lines = cap.lines();
-    assert.equal(errorLines(lines).length, 0);
-    const mine = lines.filter((l) => l.request_id === "stream-1").map((l) => l.message);
-    assert.deepEqual(mine, ["GET /stream", "GET /stream - 200", "client went away"]);
-    assert.equal(getRequestId(), "-");
-  } finally {
-    await srv.close();
-    cap.restore();
-  }
+  const abort = new AbortController();
+  const res = await fetch(srv.url + "/stream", {
+    headers: { "X-Request-ID": "stream-1" },
+    signal: abort.signal,
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("x-request-id"), "stream-1");
+  const reader = res.body!.getReader();
+  const first = await reader.read();
+  assert.match(new TextDecoder().decode(first.value), /^chunk 0/);
+  abort.abort();
+  await reader.read().catch(() => {});
+  assert.equal(await cancelledInContext, "stream-1");
+  const next = await fetch(srv.url + "/after", { headers: { "X-Request-ID": "after-1" } });
+  next.body?.cancel();
+  assert.equal(next.headers.get("x-request-id"), "after-1");
+  const lines = cap.lines();
+  assert.equal(errorLines(lines).length, 0);
+  const mine = lines.filter((l) => l.request_id === "stream-1").map((l) => l.message);
+  assert.deepEqual(mine, ["GET /stream", "GET /stream - 200", "client went away"]);
+  assert.equal(getRequestId(), "-");
 });

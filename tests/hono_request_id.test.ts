@@ -20,7 +20,7 @@ function appWith(...middleware: Parameters<Hono["use"]>[1][]) {
   return app;
 }
 
-Deno.test("hono/request-id drop-in: a new id when the client sends none, in the header and c.get", async () => {
+Deno.test("requestContext as hono/request-id: a new id when the client sends none, in the header and c.get", async () => {
   const res = await appWith(requestId()).request("http://localhost/id");
   assert.equal(res.status, 200);
   const id = res.headers.get("X-Request-Id");
@@ -28,7 +28,7 @@ Deno.test("hono/request-id drop-in: a new id when the client sends none, in the 
   assert.equal(await res.text(), id);
 });
 
-Deno.test("hono/request-id drop-in: the client's id is kept, every character Hono allows", async () => {
+Deno.test("requestContext as hono/request-id: the client's id is kept, every character Hono allows", async () => {
   const app = appWith(requestId());
   for (const sent of ["hono-rocks", "AZaz09-_=", "a".repeat(255)]) {
     const res = await app.request("http://localhost/id", { headers: { "X-Request-Id": sent } });
@@ -37,7 +37,7 @@ Deno.test("hono/request-id drop-in: the client's id is kept, every character Hon
   }
 });
 
-Deno.test("hono/request-id drop-in: an id with characters Hono refuses, or longer than 255, is replaced", async () => {
+Deno.test("requestContext as hono/request-id: an id with characters Hono refuses, or longer than 255, is replaced", async () => {
   const app = appWith(requestId());
   for (const sent of ["Hi!there@*^", "a".repeat(256)]) {
     const res = await app.request("http://localhost/id", { headers: { "X-Request-Id": sent } });
@@ -47,7 +47,7 @@ Deno.test("hono/request-id drop-in: an id with characters Hono refuses, or longe
   }
 });
 
-Deno.test("hono/request-id drop-in: limitLength", async () => {
+Deno.test("requestContext as hono/request-id: limitLength", async () => {
   const app = appWith(requestId({ limitLength: 300 }));
   const long = "b".repeat(300);
   const res = await app.request("http://localhost/id", { headers: { "X-Request-Id": long } });
@@ -57,7 +57,7 @@ Deno.test("hono/request-id drop-in: limitLength", async () => {
   assert.match(await cut.text(), UUID);
 });
 
-Deno.test("hono/request-id drop-in: generator(c) gets the Context", async () => {
+Deno.test("requestContext as hono/request-id: generator(c) gets the Context", async () => {
   const fromHeaders = (c: Context) => {
     const a = c.req.header("A-Part");
     const b = c.req.header("B-Part");
@@ -78,7 +78,7 @@ Deno.test("hono/request-id drop-in: generator(c) gets the Context", async () => 
   assert.equal(await joined.text(), "LeftRight");
 });
 
-Deno.test("hono/request-id drop-in: a custom headerName, and headerName '' (no id read, no header set)", async () => {
+Deno.test("requestContext as hono/request-id: a custom headerName, and headerName '' (no id read, no header set)", async () => {
   const app = new Hono();
   app.use("/custom", requestId({ headerName: "Hono-Request-Id" }));
   app.get("/none", requestId({ headerName: "" }));

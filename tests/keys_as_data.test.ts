@@ -9,12 +9,13 @@ const canRun = Deno.permissions.querySync({ name: "run" }).state === "granted";
 const RUNS = params(150).numRuns!;
 const SEED = params(0).seed!;
 
-Deno.test("property: keys named like Object.prototype members, __proto__ included, are data (Deno)", async () => {
+Deno.test("getLogger property: keys named like Object.prototype members, __proto__ included, are data (Deno)", async () => {
   await keysAreData(RUNS, SEED);
 });
 
 Deno.test({
-  name: "property: keys named like Object.prototype members, __proto__ included, are data (Node)",
+  name:
+    "getLogger property: keys named like Object.prototype members, __proto__ included, are data (Node)",
   ignore: !canRun,
   async fn() {
     const root = new URL("..", import.meta.url).pathname;

@@ -46,7 +46,7 @@ function own(name: string, value: unknown): Record<string, unknown> {
   return Object.defineProperty({}, name, { value, enumerable: true, writable: true });
 }
 
-Deno.test("prototype member names: a field, a bound field or a context field so named is written as data, under every preset", async () => {
+Deno.test("getLogger: prototype member names: a field, a bound field or a context field so named is written as data, under every preset", async () => {
   for (const shape of SHAPES) {
     for (const name of PROTO_NAMES) {
       const raw = capture(shape);
@@ -74,7 +74,7 @@ Deno.test("prototype member names: a field, a bound field or a context field so 
   }
 });
 
-Deno.test("prototype member names as logger names and messages are plain text", () => {
+Deno.test("getLogger: prototype member names as logger names and messages are plain text", () => {
   for (const shape of SHAPES) {
     const raw = capture(shape);
     try {
@@ -90,7 +90,7 @@ const canRun = Deno.permissions.querySync({ name: "run" }).state === "granted";
 
 Deno.test({
   name:
-    "a line that cannot be built is still written with its core keys and the failure, and stderr reports it more than once, rate-limited",
+    "getLogger: a line that cannot be built is still written with its core keys and the failure, and stderr reports it more than once, rate-limited",
   ignore: !canRun,
   async fn() {
     const child = new URL("./fixtures/format_failure_child.ts", import.meta.url).pathname;
@@ -160,7 +160,7 @@ function proxyDag(width: number, depth: number, counter: { n: number }): unknown
 /** What one call may visit: a few nodes per character of the line (the rule SECURITY.md states). */
 const visitBound = (maxLineLength: number) => 3 * maxLineLength;
 
-Deno.test("bounded work: a shared-reference graph (width 4 and 12, depth 10) costs what the line holds, not its paths, under every preset", () => {
+Deno.test("getLogger: bounded work: a shared-reference graph (width 4 and 12, depth 10) costs what the line holds, not its paths, under every preset", () => {
   for (const shape of SHAPES) {
     for (const maxLineLength of [1000, 65536]) {
       for (const width of [4, 12]) {
@@ -192,7 +192,7 @@ Deno.test("bounded work: a shared-reference graph (width 4 and 12, depth 10) cos
   }
 });
 
-Deno.test("bounded work: a Set or Map of a million entries is read no further than maxKeys", () => {
+Deno.test("getLogger: bounded work: a Set or Map of a million entries is read no further than maxKeys", () => {
   let reads = 0;
   class CountingSet<T> extends Set<T> {
     override *[Symbol.iterator](): SetIterator<T> {
@@ -241,7 +241,7 @@ function fastest(f: () => void): number {
   return best;
 }
 
-Deno.test("cost: 5 million characters of U+2028, C1 controls or quotes, alone, nested, in a long array or as the message, costs at most 2x JSON.stringify of it", () => {
+Deno.test("getLogger: cost: 5 million characters of U+2028, C1 controls or quotes, alone, nested, in a long array or as the message, costs at most 2x JSON.stringify of it", () => {
   for (const unit of ["\u2028", "\x85\x9b", '"\\']) {
     const s = unit.repeat(5_000_000 / unit.length);
     const values: [string, unknown][] = [
@@ -273,7 +273,7 @@ Deno.test("cost: 5 million characters of U+2028, C1 controls or quotes, alone, n
 // ---------------------------------------------------------------------------
 // The line cap is exact, and `truncated` is the module's key alone.
 
-Deno.test("line cap: exact when the message or the logger name needs escaping, under every preset", () => {
+Deno.test("getLogger: line cap: exact when the message or the logger name needs escaping, under every preset", () => {
   const texts = ["\u2028", '"', "\x85", "\n", "é", "\ud800"].map((u) => u.repeat(60_000));
   for (const shape of SHAPES) {
     for (const maxLineLength of [512, 1000, 4096, 65536]) {
@@ -301,7 +301,7 @@ Deno.test("line cap: exact when the message or the logger name needs escaping, u
   }
 });
 
-Deno.test("truncated: a caller's own truncated (call, bound, context) is renamed; only a cut line says truncated", () => {
+Deno.test("getLogger: truncated: a caller's own truncated (call, bound, context) is renamed; only a cut line says truncated", () => {
   for (const shape of SHAPES) {
     const raw = capture(shape);
     try {
@@ -353,7 +353,7 @@ function leafAndObject(keys: string[]): string[] {
   return clashes;
 }
 
-Deno.test("a key is never both a value and an object: log beside log.level, service beside service.name, in every preset and logfmt", () => {
+Deno.test("getLogger: a key is never both a value and an object: log beside log.level, service beside service.name, in every preset and logfmt", () => {
   for (const shape of SHAPES) {
     const raw = capture({ ...shape, service: { name: "svc", version: "1" } });
     try {
@@ -389,7 +389,7 @@ Deno.test("a key is never both a value and an object: log beside log.level, serv
 // A redacted name is never in clear: under the names the module gives it, and in a message
 // that is not a string.
 
-Deno.test("redaction: user_*, extra_* and dotted names of a redacted name, and non-string messages, never show the secret", () => {
+Deno.test("getLogger: redaction: user_*, extra_* and dotted names of a redacted name, and non-string messages, never show the secret", () => {
   const SECRET = /s3cr3t/;
   for (const shape of SHAPES) {
     const raw = capture({ ...shape, redact: ["password", "authorization"] });
@@ -425,7 +425,7 @@ Deno.test("redaction: user_*, extra_* and dotted names of a redacted name, and n
   }
 });
 
-Deno.test("a non-string message keeps the serializer's limits: a huge or cyclic object as the message gives one bounded line", () => {
+Deno.test("getLogger: a non-string message keeps the serializer's limits: a huge or cyclic object as the message gives one bounded line", () => {
   const cyclic: Record<string, unknown> = { a: 1 };
   cyclic.self = cyclic;
   const counter = { n: 0 };

@@ -284,7 +284,7 @@ const PLACEHOLDERS:
     (n) => ({ template: `{req.headers}`, props: (v) => ({ req: { headers: { [n]: v } } }) }),
   ];
 
-Deno.test("property: a LogTape placeholder that is a redacted property never shows the secret in the message", async () => {
+Deno.test("logTapeSink property: a LogTape placeholder that is a redacted property never shows the secret in the message", async () => {
   const lines: string[] = [];
   configureLogging({
     redact: ["password", "authorization", "req.headers.cookie"],

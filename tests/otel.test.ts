@@ -45,26 +45,22 @@ async function withOtel(fn: (exporter: InMemorySpanExporter) => Promise<void> | 
 
 const tracer = () => api.trace.getTracer("otel-test");
 
-Deno.test("OTel: without useOpenTelemetry an active span changes nothing in the lines", async () => {
-  const cap = capture();
-  try {
-    await withOtel(() => {
-      runWithContext(() => {
-        setTraceContext(T, S, P, "01");
-        tracer().startActiveSpan("work", (span) => {
-          log.info("inside");
-          span.end();
-        });
+Deno.test("useOpenTelemetry: without useOpenTelemetry an active span changes nothing in the lines", async () => {
+  using cap = capture();
+  await withOtel(() => {
+    runWithContext(() => {
+      setTraceContext(T, S, P, "01");
+      tracer().startActiveSpan("work", (span) => {
+        log.info("inside");
+        span.end();
       });
     });
-    const [line] = cap.lines();
-    assert.deepEqual([line.trace_id, line.span_id, line.parent_span_id], [T, S, P]);
-  } finally {
-    cap.restore();
-  }
+  });
+  const [line] = cap.lines();
+  assert.deepEqual([line.trace_id, line.span_id, line.parent_span_id], [T, S, P]);
 });
 
-Deno.test("OTel: lines inside an active span carry that span's ids; outside it, the context's again", async () => {
+Deno.test("useOpenTelemetry: lines inside an active span carry that span's ids; outside it, the context's again", async () => {
   const cap = capture();
   const stop = useOpenTelemetry(api);
   try {
@@ -108,7 +104,7 @@ Deno.test("OTel: lines inside an active span carry that span's ids; outside it, 
   }
 });
 
-Deno.test("OTel: a line outside any request context still gets the active span's ids", async () => {
+Deno.test("useOpenTelemetry: a line outside any request context still gets the active span's ids", async () => {
   const cap = capture();
   const stop = useOpenTelemetry({ trace: api.trace });
   try {
@@ -130,7 +126,7 @@ Deno.test("OTel: a line outside any request context still gets the active span's
   }
 });
 
-Deno.test("OTel: propagationHeaders sends the active span as the parent, with its tracestate", async () => {
+Deno.test("useOpenTelemetry: propagationHeaders sends the active span as the parent, with its tracestate", async () => {
   const stop = useOpenTelemetry(api);
   try {
     await withOtel(() => {
@@ -158,7 +154,7 @@ Deno.test("OTel: propagationHeaders sends the active span as the parent, with it
   }
 });
 
-Deno.test("OTel: the request's start and finish lines keep the context's span; the handler's span lines carry OTel's", async () => {
+Deno.test("useOpenTelemetry: the request's start and finish lines keep the context's span; the handler's span lines carry OTel's", async () => {
   const cap = capture();
   const stop = useOpenTelemetry(api);
   const srv = serve(withRequestContext(() =>
@@ -186,7 +182,7 @@ Deno.test("OTel: the request's start and finish lines keep the context's span; t
   }
 });
 
-Deno.test("OTel: a span source that throws or gives invalid ids never costs a line", () => {
+Deno.test("useOpenTelemetry: a span source that throws or gives invalid ids never costs a line", () => {
   const cap = capture();
   let mode: "throw" | "zero" = "throw";
   const stop = useOpenTelemetry({
@@ -216,7 +212,7 @@ Deno.test("OTel: a span source that throws or gives invalid ids never costs a li
   }
 });
 
-Deno.test("OTel: stop() restores the context's own ids", async () => {
+Deno.test("useOpenTelemetry: stop() restores the context's own ids", async () => {
   const cap = capture();
   const stop = useOpenTelemetry(api);
   try {

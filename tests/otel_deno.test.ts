@@ -12,7 +12,8 @@ const T = "4bf92f3577b34da6a3ce929d0e0e4736";
 const P = "00f067aa0ba902b7";
 
 Deno.test({
-  name: "Deno OTel: every line of a request carries the id of Deno's own server span",
+  name:
+    "useOpenTelemetry with Deno's OTel: every line of a request carries the id of Deno's own server span",
   ignore: !enabled,
   async fn() {
     const cap = capture();

@@ -150,22 +150,18 @@ Deno.test("contextMixin: 300 concurrent requests each see only their own id", as
   for (const line of all) strictEqual(line.request_id, `req-${line.n}`);
 });
 
-Deno.test("pino in a real Deno.serve request: the line has the response's request id", async () => {
+Deno.test("contextMixin: pino in a real Deno.serve request: the line has the response's request id", async () => {
   const { log, lines } = capture();
-  const server = serve(withRequestContext(async () => {
+  await using server = serve(withRequestContext(async () => {
     await sleep(2);
     log.info({ route: "/runs" }, "handling");
     return new Response("ok");
   }, { logRequests: false }));
-  try {
-    const response = await fetch(`${server.url}/runs`);
-    await response.text();
-    const id = response.headers.get("x-request-id");
-    ok(id);
-    const [line] = lines();
-    strictEqual(line.request_id, id);
-    strictEqual(line.route, "/runs");
-  } finally {
-    await server.close();
-  }
+  const response = await fetch(`${server.url}/runs`);
+  await response.text();
+  const id = response.headers.get("x-request-id");
+  ok(id);
+  const [line] = lines();
+  strictEqual(line.request_id, id);
+  strictEqual(line.route, "/runs");
 });

@@ -25,7 +25,7 @@ const SERVICE = { name: "runs-api", version: "1.4.0", environment: "production" 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN_ID = "00f067aa0ba902b7";
 
-Deno.test("ecs: the ECS names, core keys first, ecs.version and service fields, then context and call", () => {
+Deno.test("configureLogging preset 'ecs': the ECS names, core keys first, ecs.version and service fields, then context and call", () => {
   const c = capture({ preset: "ecs", service: SERVICE });
   try {
     runWithContext(
@@ -71,7 +71,7 @@ Deno.test("ecs: the ECS names, core keys first, ecs.version and service fields, 
   }
 });
 
-Deno.test("ecs: fields that would take a core name keep their value under extra_<name>; no key twice", () => {
+Deno.test("configureLogging preset 'ecs': fields that would take a core name keep their value under extra_<name>; no key twice", () => {
   const c = capture({ preset: "ecs", service: { name: "svc" } });
   try {
     runWithContext(
@@ -110,7 +110,7 @@ const OTEL_RANGES: Record<string, [number, number]> = {
   FATAL: [21, 24],
 };
 
-Deno.test("otel: severity_number is the first number of the level's range in the data model", () => {
+Deno.test("configureLogging preset 'otel': severity_number is the first number of the level's range in the data model", () => {
   const c = capture({ preset: "otel" });
   const levels = Object.keys(LOG_LEVELS) as LogLevel[];
   try {
@@ -133,7 +133,7 @@ Deno.test("otel: severity_number is the first number of the level's range in the
   });
 });
 
-Deno.test("otel: the data model's fields; service in resource, logger as instrumentation scope, the rest attributes", () => {
+Deno.test("configureLogging preset 'otel': the data model's fields; service in resource, logger as instrumentation scope, the rest attributes", () => {
   const c = capture({ preset: "otel", service: SERVICE });
   try {
     runWithContext(
@@ -175,7 +175,7 @@ Deno.test("otel: the data model's fields; service in resource, logger as instrum
   });
 });
 
-Deno.test("otel: a line outside a context, without service, has no trace ids and no resource", () => {
+Deno.test("configureLogging preset 'otel': a line outside a context, without service, has no trace ids and no resource", () => {
   const c = capture({ preset: "otel" });
   try {
     getLogger().info("boot");
@@ -193,7 +193,7 @@ Deno.test("otel: a line outside a context, without service, has no trace ids and
   deepStrictEqual({ ...parseStrict(c.raw[0]).attributes as object }, { request_id: "-" });
 });
 
-Deno.test("otel: context and call fields named like the line's own keys stay attributes; no key twice", () => {
+Deno.test("configureLogging preset 'otel': context and call fields named like the line's own keys stay attributes; no key twice", () => {
   const c = capture({ preset: "otel", service: { name: "svc" } });
   const hostile = {
     timestamp: 1,
@@ -239,7 +239,7 @@ Deno.test("otel: context and call fields named like the line's own keys stay att
   }
 });
 
-Deno.test("presets: an oversize line is cut under every preset and stays one valid object", () => {
+Deno.test("configureLogging preset: an oversize line is cut under every preset and stays one valid object", () => {
   for (const preset of ["default", "ecs", "otel"] as const) {
     const c = capture({ preset, maxLineLength: 2000 });
     try {
@@ -260,7 +260,7 @@ Deno.test("presets: an oversize line is cut under every preset and stays one val
   }
 });
 
-Deno.test("presets: logfmt keeps the default names; an unknown preset is the default", () => {
+Deno.test("configureLogging preset: logfmt keeps the default names; an unknown preset is the default", () => {
   const c = capture({ preset: "ecs", format: "logfmt" });
   try {
     runWithContext({ requestId: "r-3" }, () => getLogger("app").info("hi", { user_id: "u" }));
@@ -277,7 +277,7 @@ Deno.test("presets: logfmt keeps the default names; an unknown preset is the def
   deepStrictEqual(keysOf(c.raw[1]), ["timestamp", "level", "logger", "message", "request_id"]);
 });
 
-Deno.test("presets: the access lines of a request use the preset's names, with the response's id", async () => {
+Deno.test("configureLogging preset: the access lines of a request use the preset's names, with the response's id", async () => {
   for (const preset of ["ecs", "otel"] as const) {
     const c = capture({ preset });
     let response: Response;
@@ -302,7 +302,7 @@ Deno.test("presets: the access lines of a request use the preset's names, with t
   }
 });
 
-Deno.test("presets: redaction uses the names the fields are logged with, under every preset", () => {
+Deno.test("configureLogging preset: redaction uses the names the fields are logged with, under every preset", () => {
   for (const preset of ["default", "ecs", "otel"] as const) {
     const c = capture({ preset, redact: ["user_id", "password"] });
     try {

@@ -33,7 +33,7 @@ function localTime(ms: number): string {
   }`;
 }
 
-Deno.test("pretty: local time, level, logger, message, the id's first 8 characters, then the fields", () => {
+Deno.test("configureLogging format 'pretty': local time, level, logger, message, the id's first 8 characters, then the fields", () => {
   const cap = pretty({ service: { name: "runs-api" }, redact: ["password"] });
   try {
     const before = Date.now();
@@ -63,7 +63,7 @@ Deno.test("pretty: local time, level, logger, message, the id's first 8 characte
   }
 });
 
-Deno.test("pretty: an error's stack (and its cause's) below the record, indented", () => {
+Deno.test("configureLogging format 'pretty': an error's stack (and its cause's) below the record, indented", () => {
   const cap = pretty();
   try {
     const error = new Error("payment failed\nat the bank", { cause: new TypeError("socket") });
@@ -84,7 +84,7 @@ Deno.test("pretty: an error's stack (and its cause's) below the record, indented
   }
 });
 
-Deno.test("pretty: no value can make a line that looks like a record or reach the terminal raw (property)", () => {
+Deno.test("configureLogging format 'pretty': no value can make a line that looks like a record or reach the terminal raw (property)", () => {
   for (const color of [false, true]) {
     if (color) Deno.env.set("FORCE_COLOR", "1");
     const cap = pretty();
@@ -126,7 +126,7 @@ Deno.test("pretty: no value can make a line that looks like a record or reach th
   }
 });
 
-Deno.test("pretty: a line longer than maxLineLength has its values cut", () => {
+Deno.test("configureLogging format 'pretty': a line longer than maxLineLength has its values cut", () => {
   const cap = pretty({ maxLineLength: 1000 });
   try {
     getLogger("big").info("large", { blob: "x".repeat(50_000) });
@@ -174,7 +174,7 @@ async function childOutput(
   return text;
 }
 
-Deno.test("pretty colours: on for a terminal, off into a pipe; NO_COLOR turns them off, FORCE_COLOR on", async () => {
+Deno.test("configureLogging format 'pretty': pretty colours: on for a terminal, off into a pipe; NO_COLOR turns them off, FORCE_COLOR on", async () => {
   assert.ok(!ESC.test(await childOutput({}, false)), "a pipe");
   assert.ok(ESC.test(await childOutput({}, true)), "a terminal");
   assert.ok(!ESC.test(await childOutput({ NO_COLOR: "1" }, true)), "NO_COLOR");
@@ -193,7 +193,7 @@ Deno.test("pretty colours: on for a terminal, off into a pipe; NO_COLOR turns th
   );
 });
 
-Deno.test("pretty (log tool): any JSON line of any preset renders as one safe record line (property)", async () => {
+Deno.test("configureLogging format 'pretty': pretty (log tool): any JSON line of any preset renders as one safe record line (property)", async () => {
   const { parseLine, prettyRecord } = await import("../cli/_read.ts");
   const { renderPretty } = await import("../src/_pretty.ts");
   const value = fc.oneof(hostileString, fc.double(), fc.boolean(), fc.constant(null));

@@ -30,7 +30,7 @@ function logWith(
   return raw[0];
 }
 
-Deno.test("a bare name is redacted wherever it appears: top level, deep, in arrays, maps, errors", () => {
+Deno.test("configureLogging redact: a bare name is redacted wherever it appears: top level, deep, in arrays, maps, errors", () => {
   const err = Object.assign(new Error("boom"), { password: "in-error" });
   const text = logWith(["password"], {
     password: "top",
@@ -54,7 +54,7 @@ Deno.test("a bare name is redacted wherever it appears: top level, deep, in arra
   strictEqual(line.keep, "visible");
 });
 
-Deno.test("bare names match whatever the case, of the key and of the configured name", () => {
+Deno.test("configureLogging redact: bare names match whatever the case, of the key and of the configured name", () => {
   const text = logWith(["Authorization", "PASSWORD"], {
     authorization: "a1",
     AUTHORIZATION: "a2",
@@ -69,7 +69,7 @@ Deno.test("bare names match whatever the case, of the key and of the configured 
   strictEqual(at(line, "headers.Authorization"), R);
 });
 
-Deno.test("a redacted key's whole value goes, whatever it is: object, array, number, null", () => {
+Deno.test("configureLogging redact: a redacted key's whole value goes, whatever it is: object, array, number, null", () => {
   const line = parseStrict(logWith(["secret"], {
     a: { secret: { inner: "nested-secret", more: [1, 2] } },
     b: { secret: [1, 2, 3] },
@@ -82,7 +82,7 @@ Deno.test("a redacted key's whole value goes, whatever it is: object, array, num
   deepStrictEqual(at(line, "d"), { secret: R });
 });
 
-Deno.test("a dotted path is redacted at that path only", () => {
+Deno.test("configureLogging redact: a dotted path is redacted at that path only", () => {
   const text = logWith(["req.headers.cookie"], {
     req: { headers: { cookie: "c-secret", host: "example.com" }, cookie: "req-level" },
     res: { headers: { cookie: "other-path" } },
@@ -99,7 +99,7 @@ Deno.test("a dotted path is redacted at that path only", () => {
   strictEqual(at(line, "headers.cookie"), "shallow");
 });
 
-Deno.test("a dotted path of two parts, and a path whose end is an object or a top-level key", () => {
+Deno.test("configureLogging redact: a dotted path of two parts, and a path whose end is an object or a top-level key", () => {
   const line = parseStrict(logWith(["user.email", "req.body"], {
     user: { email: "e-secret", name: "Ann" },
     req: { body: { card: "4111-secret" }, method: "POST" },
@@ -112,7 +112,7 @@ Deno.test("a dotted path of two parts, and a path whose end is an object or a to
   strictEqual(line.email, "kept");
 });
 
-Deno.test("a dotted path goes through arrays: each item is at the same path", () => {
+Deno.test("configureLogging redact: a dotted path goes through arrays: each item is at the same path", () => {
   const line = parseStrict(logWith(["items.token"], {
     items: [{ token: "t1", id: 1 }, { token: "t2", id: 2 }],
     token: "top-kept",
@@ -124,7 +124,7 @@ Deno.test("a dotted path goes through arrays: each item is at the same path", ()
   strictEqual(line.token, "top-kept");
 });
 
-Deno.test("context fields, set fields, bound fields and service fields are redacted too", () => {
+Deno.test("configureLogging redact: context fields, set fields, bound fields and service fields are redacted too", () => {
   const raw: string[] = [];
   configureLogging({
     redact: ["token", "session.id"],
@@ -147,7 +147,7 @@ Deno.test("context fields, set fields, bound fields and service fields are redac
   strictEqual(at(line, "later.token"), R);
 });
 
-Deno.test("logfmt lines are redacted the same way", () => {
+Deno.test("configureLogging redact: logfmt lines are redacted the same way", () => {
   const text = logWith(["password", "req.headers.cookie"], {
     password: "p-secret",
     req: { headers: { cookie: "c-secret" } },
@@ -156,7 +156,7 @@ Deno.test("logfmt lines are redacted the same way", () => {
   ok(text.includes("password=[REDACTED]"), text);
 });
 
-Deno.test("a line cut for size is still redacted", () => {
+Deno.test("configureLogging redact: a line cut for size is still redacted", () => {
   const text = logWith(["password"], {
     big: "x".repeat(10_000),
     deep: { password: "p-secret", pad: "y".repeat(10_000) },
@@ -166,14 +166,14 @@ Deno.test("a line cut for size is still redacted", () => {
   strictEqual(parseStrict(text).truncated, true);
 });
 
-Deno.test("no redaction configured, or entries that are not names: nothing is touched", () => {
+Deno.test("configureLogging redact: no redaction configured, or entries that are not names: nothing is touched", () => {
   const a = parseStrict(logWith([], { password: "visible" }));
   strictEqual(a.password, "visible");
   const b = parseStrict(logWith([42, null, ""] as unknown as string[], { password: "visible" }));
   strictEqual(b.password, "visible");
 });
 
-Deno.test("the core keys are the core's: redacting their names leaves them, and the request id", () => {
+Deno.test("configureLogging redact: the core keys are the core's: redacting their names leaves them, and the request id", () => {
   const line = parseStrict(logWith(["message", "request_id", "level"], { message: "x" }));
   strictEqual(line.message, "msg");
   strictEqual(line.request_id, "r-redact");

@@ -105,7 +105,7 @@ Deno.test('accessLog "none" and logRequests: false write no access line; "both" 
   }
 });
 
-Deno.test("the finish line counts the request's WARN+ lines and names a failure's error", async () => {
+Deno.test("configureLogging requestBuffer and sample: the finish line counts the request's WARN+ lines and names a failure's error", async () => {
   const cap = capture();
   const srv = fetchApp({ accessLog: "finish" });
   try {
@@ -159,13 +159,13 @@ Deno.test("annotateRequest: on the finish line only, merged; false outside a req
 });
 
 Deno.test("annotateRequest never throws, whatever it is given, and collisions keep the module's fields", async () => {
-  const cap = capture();
+  using cap = capture();
   const hostile = new Proxy({}, {
     ownKeys() {
       throw new Error("no keys");
     },
   });
-  const srv = serve(withRequestContext(() => {
+  await using srv = serve(withRequestContext(() => {
     annotateRequest(hostile);
     annotateRequest(null as unknown as Record<string, unknown>);
     annotateRequest({
@@ -176,18 +176,13 @@ Deno.test("annotateRequest never throws, whatever it is given, and collisions ke
     });
     return new Response("ok");
   }, { accessLog: "finish" }));
-  try {
-    const res = await get(srv.url, "ann-hostile");
-    assert.equal(res.status, 200);
-    const [finish] = of(cap.lines(), "ann-hostile");
-    assert.equal(finish.status_code, 200);
-  } finally {
-    await srv.close();
-    cap.restore();
-  }
+  const res = await get(srv.url, "ann-hostile");
+  assert.equal(res.status, 200);
+  const [finish] = of(cap.lines(), "ann-hostile");
+  assert.equal(finish.status_code, 200);
 });
 
-Deno.test("skip: a health check writes nothing when it answers 200, and its lines when it fails", async () => {
+Deno.test("configureLogging requestBuffer and sample: skip: a health check writes nothing when it answers 200, and its lines when it fails", async () => {
   const cap = capture();
   const srv = fetchApp({ skip: (request) => new URL(request.url).pathname.startsWith("/health") });
   try {
@@ -213,7 +208,7 @@ Deno.test("skip: a health check writes nothing when it answers 200, and its line
   }
 });
 
-Deno.test("skip that throws skips nothing; accessLevel sets the finish line's level", async () => {
+Deno.test("configureLogging requestBuffer and sample: skip that throws skips nothing; accessLevel sets the finish line's level", async () => {
   const cap = capture();
   const srv = fetchApp({
     skip: () => {
@@ -241,7 +236,7 @@ Deno.test("skip that throws skips nothing; accessLevel sets the finish line's le
   }
 });
 
-Deno.test("requestBuffer: held debug lines come before the error line, in order, with their own times; never on success", async () => {
+Deno.test("configureLogging requestBuffer and sample: requestBuffer: held debug lines come before the error line, in order, with their own times; never on success", async () => {
   const cap = capture({ level: "INFO", requestBuffer: {} });
   const srv = fetchApp({ accessLog: "finish" });
   try {
@@ -276,9 +271,9 @@ Deno.test("requestBuffer: held debug lines come before the error line, in order,
   }
 });
 
-Deno.test("requestBuffer: an ERROR line sets the held lines free; later ones pass; flushOnStatus; maxLines", async () => {
-  const cap = capture({ level: "INFO", requestBuffer: { maxLines: 3, flushOnStatus: 400 } });
-  const srv = serve(withRequestContext((request) => {
+Deno.test("configureLogging requestBuffer and sample: requestBuffer: an ERROR line sets the held lines free; later ones pass; flushOnStatus; maxLines", async () => {
+  using cap = capture({ level: "INFO", requestBuffer: { maxLines: 3, flushOnStatus: 400 } });
+  await using srv = serve(withRequestContext((request) => {
     const path = new URL(request.url).pathname;
     for (let i = 0; i < 5; i++) log.debug("held", { i });
     if (path === "/logged-error") {
@@ -289,47 +284,37 @@ Deno.test("requestBuffer: an ERROR line sets the held lines free; later ones pas
     }
     return new Response("ok", { status: path === "/400" ? 400 : 200 });
   }, { accessLog: "finish" }));
-  try {
-    await get(`${srv.url}/logged-error`, "trig-1");
-    const lines = of(cap.lines(), "trig-1");
-    assert.deepEqual(lines.map((l) => [l.level, l.message, l.i ?? l.dropped_lines]), [
-      ["WARN", "2 held lines dropped", 2],
-      ["DEBUG", "held", 2],
-      ["DEBUG", "held", 3],
-      ["DEBUG", "held", 4],
-      ["ERROR", "payment declined", undefined],
-      ["DEBUG", "after the error", undefined],
-      ["WARN", "GET /logged-error - 402", undefined],
-    ]);
-    assert.equal(lines[1].phase, undefined, "a held line keeps the context it was logged in");
-    assert.equal(lines[4].phase, "after");
-    assert.equal(lines.at(-1)!.warn_count, 1);
+  await get(`${srv.url}/logged-error`, "trig-1");
+  const lines = of(cap.lines(), "trig-1");
+  assert.deepEqual(lines.map((l) => [l.level, l.message, l.i ?? l.dropped_lines]), [
+    ["WARN", "2 held lines dropped", 2],
+    ["DEBUG", "held", 2],
+    ["DEBUG", "held", 3],
+    ["DEBUG", "held", 4],
+    ["ERROR", "payment declined", undefined],
+    ["DEBUG", "after the error", undefined],
+    ["WARN", "GET /logged-error - 402", undefined],
+  ]);
+  assert.equal(lines[1].phase, undefined, "a held line keeps the context it was logged in");
+  assert.equal(lines[4].phase, "after");
+  assert.equal(lines.at(-1)!.warn_count, 1);
 
-    await get(`${srv.url}/400`, "trig-400");
-    assert.equal(of(cap.lines(), "trig-400").filter((l) => l.message === "held").length, 3);
-    await get(`${srv.url}/ok`, "trig-ok");
-    assert.deepEqual(of(cap.lines(), "trig-ok").map((l) => l.message), ["GET /ok - 200"]);
-  } finally {
-    await srv.close();
-    cap.restore();
-  }
+  await get(`${srv.url}/400`, "trig-400");
+  assert.equal(of(cap.lines(), "trig-400").filter((l) => l.message === "held").length, 3);
+  await get(`${srv.url}/ok`, "trig-ok");
+  assert.deepEqual(of(cap.lines(), "trig-ok").map((l) => l.message), ["GET /ok - 200"]);
 });
 
-Deno.test("isEnabled('DEBUG') is true inside a request that holds debug lines, false outside", async () => {
-  const cap = capture({ level: "INFO", requestBuffer: {} });
+Deno.test("configureLogging requestBuffer and sample: isEnabled('DEBUG') is true inside a request that holds debug lines, false outside", async () => {
+  using _cap = capture({ level: "INFO", requestBuffer: {} });
   let inside: boolean | undefined;
-  const srv = serve(withRequestContext(() => {
+  await using srv = serve(withRequestContext(() => {
     inside = log.isEnabled("DEBUG");
     return new Response("ok");
   }));
-  try {
-    await get(srv.url, "enabled-1");
-    assert.equal(inside, true);
-    assert.equal(log.isEnabled("DEBUG"), false);
-  } finally {
-    await srv.close();
-    cap.restore();
-  }
+  await get(srv.url, "enabled-1");
+  assert.equal(inside, true);
+  assert.equal(log.isEnabled("DEBUG"), false);
 });
 
 /** A Hono app with sub-app routes, a failing route and a health check. */
@@ -359,77 +344,62 @@ function honoApp(options: Parameters<typeof requestContext>[0] = {}) {
   return app;
 }
 
-Deno.test("Hono: the finish line carries the matched route, annotations, and a failure's error", async () => {
-  const cap = capture({ level: "INFO", requestBuffer: {} });
-  const srv = serve(honoApp({ accessLog: "finish" }).fetch);
-  try {
-    await get(`${srv.url}/runs/42`, "hono-route");
-    await get(`${srv.url}/api/users/7`, "hono-sub");
-    await get(`${srv.url}/nowhere`, "hono-404");
-    await get(`${srv.url}/runs/42/fail`, "hono-fail");
-    const lines = cap.lines();
-    const [run] = of(lines, "hono-route");
-    assert.deepEqual([run.message, run.route, run.path, run.run_id], [
-      "GET /runs/42 - 200",
-      "/runs/:id",
-      "/runs/42",
-      "42",
-    ]);
-    assert.equal(of(lines, "hono-sub")[0].route, "/api/users/:user");
-    assert.equal(of(lines, "hono-404")[0].status_code, 404);
-    assert.equal(of(lines, "hono-404")[0].route, undefined, "no handler matched: no route");
-    const fail = of(lines, "hono-fail");
-    assert.deepEqual(fail.map((l) => [l.level, l.message]), [
-      ["DEBUG", "about to fail"],
-      ["ERROR", "Unhandled error"],
-      ["ERROR", "GET /runs/42/fail - 500"],
-    ]);
-    assert.equal(fail[2].route, "/runs/:id/fail");
-    assert.equal(fail[2].error_name, "RangeError");
-    assert.equal(fail[2].error_message, "no such run");
-  } finally {
-    await srv.close();
-    cap.restore();
-  }
+Deno.test("configureLogging requestBuffer and sample: Hono: the finish line carries the matched route, annotations, and a failure's error", async () => {
+  using cap = capture({ level: "INFO", requestBuffer: {} });
+  await using srv = serve(honoApp({ accessLog: "finish" }).fetch);
+  await get(`${srv.url}/runs/42`, "hono-route");
+  await get(`${srv.url}/api/users/7`, "hono-sub");
+  await get(`${srv.url}/nowhere`, "hono-404");
+  await get(`${srv.url}/runs/42/fail`, "hono-fail");
+  const lines = cap.lines();
+  const [run] = of(lines, "hono-route");
+  assert.deepEqual([run.message, run.route, run.path, run.run_id], [
+    "GET /runs/42 - 200",
+    "/runs/:id",
+    "/runs/42",
+    "42",
+  ]);
+  assert.equal(of(lines, "hono-sub")[0].route, "/api/users/:user");
+  assert.equal(of(lines, "hono-404")[0].status_code, 404);
+  assert.equal(of(lines, "hono-404")[0].route, undefined, "no handler matched: no route");
+  const fail = of(lines, "hono-fail");
+  assert.deepEqual(fail.map((l) => [l.level, l.message]), [
+    ["DEBUG", "about to fail"],
+    ["ERROR", "Unhandled error"],
+    ["ERROR", "GET /runs/42/fail - 500"],
+  ]);
+  assert.equal(fail[2].route, "/runs/:id/fail");
+  assert.equal(fail[2].error_name, "RangeError");
+  assert.equal(fail[2].error_message, "no such run");
 });
 
-Deno.test("Hono: skip (c) => boolean: a health check is silent at 200, logged when it fails", async () => {
-  const cap = capture();
-  const srv = serve(honoApp({ skip: (c) => c.req.path === "/health" }).fetch);
-  try {
-    const ok = await get(`${srv.url}/health`, "hono-hc-ok");
-    assert.equal(ok.headers.get("x-request-id"), "hono-hc-ok");
-    await get(`${srv.url}/health?down=1`, "hono-hc-down");
-    await get(`${srv.url}/runs/1`, "hono-hc-other");
-    assert.deepEqual(of(cap.lines(), "hono-hc-ok"), []);
-    assert.deepEqual(of(cap.lines(), "hono-hc-down").map((l) => l.message), [
-      "GET /health",
-      "GET /health - 503",
-    ]);
-    assert.equal(of(cap.lines(), "hono-hc-other").length, 3);
-  } finally {
-    await srv.close();
-    cap.restore();
-  }
+Deno.test("configureLogging requestBuffer and sample: Hono: skip (c) => boolean: a health check is silent at 200, logged when it fails", async () => {
+  using cap = capture();
+  await using srv = serve(honoApp({ skip: (c) => c.req.path === "/health" }).fetch);
+  const ok = await get(`${srv.url}/health`, "hono-hc-ok");
+  assert.equal(ok.headers.get("x-request-id"), "hono-hc-ok");
+  await get(`${srv.url}/health?down=1`, "hono-hc-down");
+  await get(`${srv.url}/runs/1`, "hono-hc-other");
+  assert.deepEqual(of(cap.lines(), "hono-hc-ok"), []);
+  assert.deepEqual(of(cap.lines(), "hono-hc-down").map((l) => l.message), [
+    "GET /health",
+    "GET /health - 503",
+  ]);
+  assert.equal(of(cap.lines(), "hono-hc-other").length, 3);
 });
 
-Deno.test("Hono: held debug lines before the error line, in order; none for a request that succeeded", async () => {
-  const cap = capture({ level: "INFO", requestBuffer: {} });
-  const srv = serve(honoApp().fetch);
-  try {
-    await get(`${srv.url}/runs/9`, "hono-buf-ok");
-    assert.ok(!of(cap.lines(), "hono-buf-ok").some((l) => l.level === "DEBUG"));
-    await get(`${srv.url}/runs/9/fail`, "hono-buf-fail");
-    assert.deepEqual(of(cap.lines(), "hono-buf-fail").map((l) => l.message), [
-      "GET /runs/9/fail",
-      "about to fail",
-      "Unhandled error",
-      "GET /runs/9/fail - 500",
-    ]);
-  } finally {
-    await srv.close();
-    cap.restore();
-  }
+Deno.test("configureLogging requestBuffer and sample: Hono: held debug lines before the error line, in order; none for a request that succeeded", async () => {
+  using cap = capture({ level: "INFO", requestBuffer: {} });
+  await using srv = serve(honoApp().fetch);
+  await get(`${srv.url}/runs/9`, "hono-buf-ok");
+  assert.ok(!of(cap.lines(), "hono-buf-ok").some((l) => l.level === "DEBUG"));
+  await get(`${srv.url}/runs/9/fail`, "hono-buf-fail");
+  assert.deepEqual(of(cap.lines(), "hono-buf-fail").map((l) => l.message), [
+    "GET /runs/9/fail",
+    "about to fail",
+    "Unhandled error",
+    "GET /runs/9/fail - 500",
+  ]);
 });
 
 // --- sampling -------------------------------------------------------------------------
@@ -449,7 +419,7 @@ function sampledApp(options: LoggingOptions, handler?: (request: Request) => Res
   return { cap, srv };
 }
 
-Deno.test("sample: kept requests write their lines with sample_rate; others only when they fail, are slow or reach keepStatus", async () => {
+Deno.test("configureLogging requestBuffer and sample: sample: kept requests write their lines with sample_rate; others only when they fail, are slow or reach keepStatus", async () => {
   const { cap, srv } = sampledApp({ sample: { rate: 0, keepSlowMs: 20, keepStatus: 400 } });
   try {
     const trace = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -487,7 +457,8 @@ function keptTraces(raw: string[]): Set<string> {
 const canRun = Deno.permissions.querySync({ name: "run" }).state === "granted";
 
 Deno.test({
-  name: "sample: two real services behind one trace make the same decision for each of 1000 traces",
+  name:
+    "configureLogging requestBuffer and sample: sample: two real services behind one trace make the same decision for each of 1000 traces",
   ignore: !canRun,
   async fn() {
     // Service B: its own process, its own configuration (sample rate 0.3).
@@ -557,7 +528,7 @@ Deno.test({
   },
 });
 
-Deno.test("sample: a service with a higher rate keeps every trace a lower rate keeps", async () => {
+Deno.test("configureLogging requestBuffer and sample: sample: a service with a higher rate keeps every trace a lower rate keeps", async () => {
   const { keepsTrace, resolveSignal } = await import("../src/_signal.ts");
   const fc = (await import("fast-check")).default;
   const { params } = await import("./_fuzz.ts");
@@ -580,7 +551,7 @@ Deno.test("sample: a service with a higher rate keeps every trace a lower rate k
   );
 });
 
-Deno.test("requestBuffer and sample: bad values take their defaults, never throw; {} turns them off", async () => {
+Deno.test("configureLogging requestBuffer and sample: requestBuffer and sample: bad values take their defaults, never throw; {} turns them off", async () => {
   const cap = capture({
     level: "INFO",
     requestBuffer: { level: "nope" as "DEBUG", maxLines: -3, flushOnStatus: NaN },

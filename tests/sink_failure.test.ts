@@ -62,7 +62,7 @@ function countById(texts: string[]): Map<string, number> {
   return counts;
 }
 
-Deno.test("a sink that always throws: every request answers, one report, every line on stderr", async () => {
+Deno.test("configureLogging sink: a sink that always throws: every request answers, one report, every line on stderr", async () => {
   await withStderr(async (stderr) => {
     let calls = 0;
     configureLogging({
@@ -71,21 +71,17 @@ Deno.test("a sink that always throws: every request answers, one report, every l
         throw new Error("disk full");
       },
     });
-    const srv = serve(handler);
-    try {
-      const ids = await hit(srv.url, 30, "throw");
-      assert.equal(calls, 90);
-      assert.equal(stderr.filter((l) => l.includes(REPORT)).length, 1);
-      assert.ok(stderr.find((l) => l.includes(REPORT))!.includes("Error: disk full"));
-      const counts = countById(stderr);
-      for (const id of ids) assert.equal(counts.get(id), 3, id);
-    } finally {
-      await srv.close();
-    }
+    await using srv = serve(handler);
+    const ids = await hit(srv.url, 30, "throw");
+    assert.equal(calls, 90);
+    assert.equal(stderr.filter((l) => l.includes(REPORT)).length, 1);
+    assert.ok(stderr.find((l) => l.includes(REPORT))!.includes("Error: disk full"));
+    const counts = countById(stderr);
+    for (const id of ids) assert.equal(counts.get(id), 3, id);
   });
 });
 
-Deno.test("a sink that fails now and then: what it took stays there, the rest goes to stderr, no line twice", async () => {
+Deno.test("configureLogging sink: a sink that fails now and then: what it took stays there, the rest goes to stderr, no line twice", async () => {
   await withStderr(async (stderr) => {
     const taken: string[] = [];
     let n = 0;
@@ -95,22 +91,18 @@ Deno.test("a sink that fails now and then: what it took stays there, the rest go
         taken.push(line);
       },
     });
-    const srv = serve(handler);
-    try {
-      const ids = await hit(srv.url, 20, "flaky");
-      assert.equal(stderr.filter((l) => l.includes(REPORT)).length, 1);
-      const fromStderr = stderr.filter((l) => l.startsWith("{") && !l.includes(REPORT));
-      assert.equal(taken.length + fromStderr.length, 60);
-      assert.equal(new Set([...taken, ...fromStderr]).size, 60);
-      const counts = countById([...taken, ...fromStderr]);
-      for (const id of ids) assert.equal(counts.get(id), 3, id);
-    } finally {
-      await srv.close();
-    }
+    await using srv = serve(handler);
+    const ids = await hit(srv.url, 20, "flaky");
+    assert.equal(stderr.filter((l) => l.includes(REPORT)).length, 1);
+    const fromStderr = stderr.filter((l) => l.startsWith("{") && !l.includes(REPORT));
+    assert.equal(taken.length + fromStderr.length, 60);
+    assert.equal(new Set([...taken, ...fromStderr]).size, 60);
+    const counts = countById([...taken, ...fromStderr]);
+    for (const id of ids) assert.equal(counts.get(id), 3, id);
   });
 });
 
-Deno.test("a sink that logs through the logger and throws does not recurse", async () => {
+Deno.test("configureLogging sink: a sink that logs through the logger and throws does not recurse", async () => {
   await withStderr(async (stderr) => {
     configureLogging({
       sink: () => {
@@ -128,31 +120,27 @@ Deno.test("a sink that logs through the logger and throws does not recurse", asy
   });
 });
 
-Deno.test("a slow async sink: requests do not wait for it and flushLogs waits for every line", async () => {
+Deno.test("configureLogging sink: a slow async sink: requests do not wait for it and flushLogs waits for every line", async () => {
   await withStderr(async (stderr) => {
     const written: string[] = [];
     configureLogging({
       sink: (line) => sleep(300).then(() => void written.push(line)),
     });
-    const srv = serve(handler);
-    try {
-      const start = performance.now();
-      const ids = await hit(srv.url, 10, "slow");
-      const elapsed = performance.now() - start;
-      assert.ok(written.length < 30, "some lines are still being written");
-      assert.ok(elapsed < 3000, `requests took ${elapsed} ms`);
-      await flushLogs();
-      assert.equal(written.length, 30);
-      const counts = countById(written);
-      for (const id of ids) assert.equal(counts.get(id), 3);
-      assert.equal(stderr.length, 0);
-    } finally {
-      await srv.close();
-    }
+    await using srv = serve(handler);
+    const start = performance.now();
+    const ids = await hit(srv.url, 10, "slow");
+    const elapsed = performance.now() - start;
+    assert.ok(written.length < 30, "some lines are still being written");
+    assert.ok(elapsed < 3000, `requests took ${elapsed} ms`);
+    await flushLogs();
+    assert.equal(written.length, 30);
+    const counts = countById(written);
+    for (const id of ids) assert.equal(counts.get(id), 3);
+    assert.equal(stderr.length, 0);
   });
 });
 
-Deno.test("an async sink that rejects: one report, the refused lines on stderr, flushLogs resolves", async () => {
+Deno.test("configureLogging sink: an async sink that rejects: one report, the refused lines on stderr, flushLogs resolves", async () => {
   await withStderr(async (stderr) => {
     configureLogging({ sink: () => Promise.reject(new Error("remote down")) });
     for (let i = 0; i < 5; i++) log.info(`line ${i}`);
@@ -179,23 +167,19 @@ const NEVER = () => new Promise<never>(() => {});
 Deno.test("flushLogs({ timeoutMs }) gives up on writes that never settle, and says how many on stderr", async () => {
   await withStderr(async (stderr) => {
     configureLogging({ sink: NEVER });
-    const srv = serve(handler);
-    try {
-      await hit(srv.url, 2, "never"); // 2 requests, 3 lines each: 6 writes that never settle
-      const start = performance.now();
-      assert.ok(await settlesWithin(flushLogs({ timeoutMs: 100 }), 3000), "flushLogs hung");
-      const waited = performance.now() - start;
-      assert.ok(waited >= 90 && waited < 2000, `waited ${waited} ms`);
-      const reports = stderr.map((l) => JSON.parse(l));
-      assert.equal(reports.length, 1, stderr.join("\n"));
-      assert.equal(reports[0].level, "WARN");
-      assert.equal(reports[0].logger, "request-context");
-      assert.equal(reports[0].pending_writes, 6);
-      assert.equal(reports[0].timeout_ms, 100);
-      assert.match(reports[0].message, /flushLogs.*100 ms.*6 writes/);
-    } finally {
-      await srv.close();
-    }
+    await using srv = serve(handler);
+    await hit(srv.url, 2, "never"); // 2 requests, 3 lines each: 6 writes that never settle
+    const start = performance.now();
+    assert.ok(await settlesWithin(flushLogs({ timeoutMs: 100 }), 3000), "flushLogs hung");
+    const waited = performance.now() - start;
+    assert.ok(waited >= 90 && waited < 2000, `waited ${waited} ms`);
+    const reports = stderr.map((l) => JSON.parse(l));
+    assert.equal(reports.length, 1, stderr.join("\n"));
+    assert.equal(reports[0].level, "WARN");
+    assert.equal(reports[0].logger, "request-context");
+    assert.equal(reports[0].pending_writes, 6);
+    assert.equal(reports[0].timeout_ms, 100);
+    assert.match(reports[0].message, /flushLogs.*100 ms.*6 writes/);
   });
 });
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { runSoak, soakPassed } from "../bench/soak.ts";
 
-Deno.test("soak, short: mixed traffic for 3 s, every response's lines and only them", async () => {
+Deno.test("withRequestContext: soak, short: mixed traffic for 3 s, every response's lines and only them", async () => {
   const r = await runSoak({ durationMs: 3000, concurrency: 32 });
   assert.ok(r.requests > 500, `only ${r.requests} requests`);
   for (const kind of ["ok", "hostile", "throw", "reject", "stream", "abort"]) {

@@ -373,7 +373,7 @@ Deno.test("ContextHandler: a custom formatter is used; one that throws still lea
   strictEqual((line.formatter_error as Record<string, unknown>).message, "formatter bug");
 });
 
-Deno.test("@std/log inside a real Deno.serve request: the record's line has the response's request id", async () => {
+Deno.test("ContextHandler: @std/log inside a real Deno.serve request: the record's line has the response's request id", async () => {
   const { raw } = sinkLines();
   const handler = new ContextHandler("INFO");
   const log = new Logger("routes", LogLevels.INFO, [handler]);

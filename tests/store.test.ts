@@ -63,7 +63,7 @@ const REQUEST_ID: Record<Exclude<Preset, "otel">, string> = {
 const KEEP_STRINGS = { input_format_try_infer_datetimes: 0, input_format_try_infer_dates: 0 };
 const NUMBERS = "SETTINGS output_format_json_quote_64bit_integers = 0";
 
-Deno.test("ClickHouse: each flat preset's lines, loaded as they are into a JSON column, read back by request id equal field by field", async () => {
+Deno.test("configureLogging presets in ClickHouse: each flat preset's lines, loaded as they are into a JSON column, read back by request id equal field by field", async () => {
   const presets = Object.keys(REQUEST_ID) as (keyof typeof REQUEST_ID)[];
   const runs = [];
   for (const preset of presets) runs.push({ preset, lines: await storeLines(preset) });
@@ -196,7 +196,7 @@ function otelLogsRow(line: Obj): Obj {
   };
 }
 
-Deno.test("ClickHouse: the otel preset's lines fit the Collector exporter's otel_logs table and read back by request id equal field by field", async () => {
+Deno.test("configureLogging presets in ClickHouse: the otel preset's lines fit the Collector exporter's otel_logs table and read back by request id equal field by field", async () => {
   const lines = await storeLines("otel");
   const all = [lines.app, lines.request, lines.error, lines.failed];
   for (const line of all) {

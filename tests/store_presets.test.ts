@@ -29,7 +29,7 @@ function low64(hex: string): string {
   return BigInt(`0x${hex.slice(-16)}`).toString();
 }
 
-Deno.test("ecs: ECS names on the request, application and error lines", async () => {
+Deno.test("configureLogging preset 'ecs': ECS names on the request, application and error lines", async () => {
   const { app, request, error, failed } = await storeLines("ecs");
   for (const line of [app, request, error, failed]) {
     ok(ISO.test(line["@timestamp"] as string));
@@ -67,7 +67,7 @@ Deno.test("ecs: ECS names on the request, application and error lines", async ()
   strictEqual(failed["error.message"], "run 42 has no owner");
 });
 
-Deno.test("gcp: Cloud Logging's special fields, LogSeverity, httpRequest; the error line is one Error Reporting takes", async () => {
+Deno.test("configureLogging preset 'gcp': Cloud Logging's special fields, LogSeverity, httpRequest; the error line is one Error Reporting takes", async () => {
   const { app, request, error, failed } = await storeLines("gcp");
   for (const line of [app, request, error, failed]) {
     ok(ISO.test(line.time as string));
@@ -110,7 +110,7 @@ Deno.test("gcp: Cloud Logging's special fields, LogSeverity, httpRequest; the er
   strictEqual((failed.httpRequest as Record<string, unknown>).status, 500);
 });
 
-Deno.test("gcp: LogSeverity names for each level; the project from GOOGLE_CLOUD_PROJECT when no option gives one", () => {
+Deno.test("configureLogging preset 'gcp': LogSeverity names for each level; the project from GOOGLE_CLOUD_PROJECT when no option gives one", () => {
   const raw: string[] = [];
   const before = Deno.env.get("GOOGLE_CLOUD_PROJECT");
   Deno.env.set("GOOGLE_CLOUD_PROJECT", "from-env");
@@ -147,7 +147,7 @@ Deno.test("gcp: LogSeverity names for each level; the project from GOOGLE_CLOUD_
   strictEqual(lines[5]["logging.googleapis.com/trace"], TRACE_ID);
 });
 
-Deno.test("datadog: reserved and standard attributes; dd.trace_id and dd.span_id as Datadog's tracers write them", async () => {
+Deno.test("configureLogging preset 'datadog': reserved and standard attributes; dd.trace_id and dd.span_id as Datadog's tracers write them", async () => {
   const { app, request, error, failed } = await storeLines("datadog");
   for (const line of [app, request, error, failed]) {
     ok(ISO.test(line.timestamp as string));
@@ -182,7 +182,7 @@ Deno.test("datadog: reserved and standard attributes; dd.trace_id and dd.span_id
   strictEqual(failed["error.kind"], "TypeError");
 });
 
-Deno.test("datadog: the low 64 bits of the W3C ids, as unsigned decimal strings, for any ids", () => {
+Deno.test("configureLogging preset 'datadog': the low 64 bits of the W3C ids, as unsigned decimal strings, for any ids", () => {
   const raw: string[] = [];
   configureLogging({ preset: "datadog", sink: (l) => raw.push(l) });
   const ids: [string, string][] = [

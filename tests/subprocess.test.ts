@@ -30,7 +30,7 @@ async function closedStdout(mode: string): Promise<{ code: number; stderr: strin
 
 Deno.test({
   name:
-    "stdout closed (EPIPE) under a sink that writes to it: every request answers, one report, the lines on stderr",
+    "configureLogging sink: stdout closed (EPIPE) under a sink that writes to it: every request answers, one report, the lines on stderr",
   ignore: !canRun,
   async fn() {
     const { code, stderr } = await closedStdout("epipe-write");
@@ -51,7 +51,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "stdout closed (EPIPE) under the default console sink: the process keeps serving",
+  name:
+    "configureLogging sink: stdout closed (EPIPE) under the default console sink: the process keeps serving",
   ignore: !canRun,
   async fn() {
     const { code, stderr } = await closedStdout("epipe-console");
@@ -176,7 +177,7 @@ for (const runtime of RUNTIMES) {
 
   Deno.test({
     name:
-      `exit (${runtime.name}): without flushLogsOnSignals, SIGTERM ends the process the same way`,
+      `configureLogging sink: exit (${runtime.name}): without flushLogsOnSignals, SIGTERM ends the process the same way`,
     ignore: !canRun || !runtime.available,
     async fn() {
       const bare = await runChild(runtime.argv, "sigterm-bare", "SIGTERM");

@@ -95,7 +95,7 @@ Deno.test("knownFlags keeps only the sampled and random bits", () => {
   ]);
 });
 
-Deno.test("generated ids are lowercase hex of the right length, valid and distinct", () => {
+Deno.test("parseTraceparent: generated ids are lowercase hex of the right length, valid and distinct", () => {
   const traces = new Set(Array.from({ length: 500 }, generateTraceId));
   const spans = new Set(Array.from({ length: 500 }, generateSpanId));
   assert.equal(traces.size, 500);
@@ -104,7 +104,7 @@ Deno.test("generated ids are lowercase hex of the right length, valid and distin
   for (const s of spans) assert.ok(isSpanId(s) && /^[0-9a-f]{16}$/.test(s), s);
 });
 
-Deno.test("an all-zero draw from the random source is never used as an id", () => {
+Deno.test("parseTraceparent: an all-zero draw from the random source is never used as an id", () => {
   const real = crypto.getRandomValues;
   let calls = 0;
   // The first draw is all zero (what a broken or unlucky source gives), later ones are real.

@@ -7,7 +7,7 @@
  */
 import { type Context, Hono } from "hono";
 import { withRequestContext } from "../../mod.ts";
-import { requestContext, type Variables } from "../../middleware/hono.ts";
+import { requestContext, type RequestContextVariables } from "../../middleware/hono.ts";
 import { installCapture } from "./capture.ts";
 import { type Route, type RouteEnv, routes } from "./routes.ts";
 
@@ -48,7 +48,9 @@ export const fetchHandler = (request: Request, ...rest: unknown[]): Promise<Resp
     : fetchMain(request, ...rest);
 
 /** The Hono shape: `requestContext()` first, every route registered with Hono. */
-export const honoApp: Hono<{ Variables: Variables }> = new Hono<{ Variables: Variables }>();
+export const honoApp: Hono<{ Variables: RequestContextVariables }> = new Hono<
+  { Variables: RequestContextVariables }
+>();
 
 const honoMain = requestContext({ skip: (c) => isHealth(c.req.path) });
 const honoFinish = requestContext({ accessLog: "finish" });
