@@ -3,7 +3,7 @@
 // (`Bun.serve`), each server's stdout to /dev/null, measured in alternating rounds (every
 // contender of a runtime once per round) in one run; medians.
 // The load comes from wrk when it is installed (Debian's `wrk`), else from autocannon.
-// BENCH_RUNTIMES=deno,node limits the runtimes; BENCH_ROUNDS and BENCH_SECONDS the length.
+// BENCH_RUNTIMES=deno,node limits the runtimes, BENCH_CONTENDERS the contenders; BENCH_ROUNDS and BENCH_SECONDS the length.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -19,7 +19,7 @@ const seconds = smoke ? 1 : Number(process.env.BENCH_SECONDS) || 3;
 const connections = 32;
 const hasWrk = !smoke && spawnSync("wrk", ["--version"]).error === undefined;
 
-export const CONTENDERS = [
+const ALL_CONTENDERS = [
   "bare",
   "floor-header",
   "floor-console",
@@ -34,6 +34,10 @@ export const CONTENDERS = [
   "module-fetch-quiet",
   "module-hono-quiet",
 ];
+// BENCH_CONTENDERS=bare,module-fetch limits the contenders (bare stays first: the % column).
+export const CONTENDERS = process.env.BENCH_CONTENDERS
+  ? ["bare", ...process.env.BENCH_CONTENDERS.split(",").filter((c) => c !== "bare")]
+  : ALL_CONTENDERS;
 
 // Deno from PATH: npx puts the pinned one there (.ci/matrix.mjs); node_modules holds no deno.
 const RUNTIMES = [

@@ -19,7 +19,7 @@ import {
 } from "./_serialize.ts";
 import { type Encoding, JSON_ENCODING, keyText, LOGFMT_ENCODING } from "./_escape.ts";
 import { type PresetRow, PRESETS, Spread } from "./_presets.ts";
-import type { Entry, FormatConfig } from "./_format.ts";
+import type { FormatConfig } from "./_format.ts";
 import type { LogLevel } from "./levels.ts";
 
 /** The key that marks a cut line: the module's alone, a field of that name is renamed. */
@@ -157,13 +157,40 @@ export class Taken {
     if (dot >= 0) addParents(name, this.#parents ??= new Set());
     return name;
   }
+  /**
+   * The names in use, base and own. A context of the same key names as the last one (every
+   * request's: trace_id, span_id, trace_flags) gets the same object, not two new Sets.
+   */
   all(): Names {
+    const few = this.#few;
+    if (this.#many === undefined && this.#parents === undefined) {
+      const last = lastAll;
+      if (last !== undefined && last.base === this.base && sameNames(last.few, few)) {
+        return last.names;
+      }
+      const names = this.#allNew();
+      lastAll = { base: this.base, few: few === undefined ? undefined : [...few], names };
+      return names;
+    }
+    return this.#allNew();
+  }
+  #allNew(): Names {
     const all = new Set(this.base.names);
     for (const n of this.#many ?? this.#few ?? []) all.add(n);
     const parents = new Set(this.base.parents);
     for (const n of this.#parents ?? []) parents.add(n);
     return { names: all, parents };
   }
+}
+
+/** The last {@linkcode Taken.all} made from a list of own names alone, and its result. */
+let lastAll: { base: Names; few: string[] | undefined; names: Names } | undefined;
+
+function sameNames(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -399,9 +426,13 @@ export interface ContextCache {
 }
 
 /** The context of a line, rendered, from the scope's cache when it is still valid. */
-export function contextFor(entry: Entry, cfg: FormatConfig, prepared: Prepared): ContextCache {
-  if (entry.span !== undefined) return spanContextFor(entry, entry.span, cfg, prepared.reserved);
-  const scope = entry.scope;
+export function contextFor(
+  scope: Scope | undefined,
+  span: SpanIds | undefined,
+  cfg: FormatConfig,
+  prepared: Prepared,
+): ContextCache {
+  if (span !== undefined) return spanContextFor(scope, span, cfg, prepared.reserved);
   if (scope === undefined) return prepared.empty;
   const key = scope.root.version;
   const cached = scope.rendered as ContextCache | undefined;
@@ -431,9 +462,11 @@ function renderContext(
 }
 
 /** The context fields of a line: the scope's, with an active OpenTelemetry span's ids in place. */
-export function contextFields(entry: Entry): Record<string, unknown> | undefined {
-  const fields = entry.scope === undefined ? undefined : mergedFields(entry.scope);
-  const span = entry.span;
+export function contextFields(
+  scope: Scope | undefined,
+  span: SpanIds | undefined,
+): Record<string, unknown> | undefined {
+  const fields = scope === undefined ? undefined : mergedFields(scope);
   if (span === undefined || (fields !== undefined && fields.span_id === span.spanId)) return fields;
   // The context's parent_span_id is the parent of its own span, not of this one: left out.
   const { parent_span_id: _, ...rest } = fields ?? {};
@@ -453,12 +486,11 @@ const spanRendered = new WeakMap<
 >();
 
 function spanContextFor(
-  entry: Entry,
+  scope: Scope | undefined,
   span: SpanIds,
   cfg: FormatConfig,
   base: Names,
 ): ContextCache {
-  const scope = entry.scope;
   if (scope !== undefined) {
     const cached = spanRendered.get(scope);
     if (
@@ -466,7 +498,7 @@ function spanContextFor(
       cached.version === scope.root.version
     ) return cached.ctx;
   }
-  const ctx = renderContext(contextFields(entry), cfg, base);
+  const ctx = renderContext(contextFields(scope, span), cfg, base);
   if (scope !== undefined) spanRendered.set(scope, { cfg, version: scope.root.version, span, ctx });
   return ctx;
 }

@@ -11,14 +11,16 @@ import type { LogLevel } from "./levels.ts";
 import type { Preset } from "./config.ts";
 import type { Scope } from "./_storage.ts";
 import type { SpanIds } from "./_trace.ts";
-import { escapeUnsafe, jsonString, type SafeOptions } from "./_serialize.ts";
+import { escapeUnsafe, isRedacted, jsonString, type SafeOptions } from "./_serialize.ts";
 import { formatPrettyEntry } from "./_pretty.ts";
 import { type Encoding, keyText, logfmtString } from "./_escape.ts";
 import {
   contextFields,
   contextFor,
   encodingOf,
+  type Names,
   objectsText,
+  planOf,
   prepare,
   type Prepared,
   rendered,
@@ -76,7 +78,9 @@ function isoTime(ms: number): string {
  * call is bounded by the limits, not by the size of its values.
  */
 export function formatEntry(entry: Entry, cfg: FormatConfig): string {
-  if (cfg.format === "pretty") return formatPrettyEntry(entry, cfg, contextFields(entry));
+  if (cfg.format === "pretty") {
+    return formatPrettyEntry(entry, cfg, contextFields(entry.scope, entry.span));
+  }
   const max = cfg.maxLineLength;
   if (entry.message.length + entry.logger.length <= max) {
     const line = build(entry, cfg);
@@ -85,12 +89,79 @@ export function formatEntry(entry: Entry, cfg: FormatConfig): string {
   return buildCut(entry, cfg, Math.max(64, Math.floor(max / 8)));
 }
 
+/**
+ * The names of the access lines' own fields. A context or service field of one of these names,
+ * a preset rule for one or a redaction of one, and access lines take the general path.
+ */
+const ACCESS_KEYS = [
+  "method",
+  "path",
+  "route",
+  "status_code",
+  "duration_ms",
+  "warn_count",
+  "error_name",
+  "error_message",
+] as const;
+
+let accessCfg: FormatConfig | undefined;
+let accessCfgOk = false;
+let accessNames: Names | undefined;
+let accessNamesOk = false;
+
+/**
+ * An access line of the adapters, from the text of its own fields, `fields` (`,"method":"GET",…`,
+ * under their own names): what {@linkcode formatEntry} would write, without its general work,
+ * when nothing in the line needs it. That is a JSON line of a flat preset that has no rule for
+ * the access fields and redacts none of them, in a context with no field of their names, within
+ * `maxLineLength`. `undefined` otherwise, and the caller takes the general path.
+ */
+export function accessLine(
+  cfg: FormatConfig,
+  scope: Scope,
+  level: LogLevel,
+  logger: string,
+  message: string,
+  fields: string,
+  time: number,
+): string | undefined {
+  if (cfg !== accessCfg) {
+    accessCfg = cfg;
+    accessCfgOk = cfg.format === "json" && planOf(cfg).row.layout === "flat" &&
+      cfg.safe.maxKeys >= ACCESS_KEYS.length && ACCESS_KEYS.every((key) =>
+        !planOf(cfg).rules.has(key) && !isRedacted(key, key, cfg.safe)
+      );
+  }
+  if (!accessCfgOk) return undefined;
+  const p = prepare(cfg);
+  const ctx = contextFor(scope, undefined, cfg, p);
+  if (ctx.over || ctx.objects !== undefined) return undefined;
+  if (ctx.taken !== accessNames) {
+    const taken = ctx.taken;
+    accessNames = taken;
+    accessNamesOk = ACCESS_KEYS.every((key) => !taken.names.has(key) && !taken.parents.has(key));
+  }
+  if (!accessNamesOk) return undefined;
+  const line = assemble(
+    time,
+    level,
+    scope.root.requestId,
+    cfg,
+    p,
+    jsonString(message),
+    keyText(logger),
+    "",
+    ctx.pairs + fields,
+  );
+  return line.length <= cfg.maxLineLength ? line : undefined;
+}
+
 /** The line with every field whole, or `undefined` when it does not fit. */
 function build(entry: Entry, cfg: FormatConfig): string | undefined {
   const p = prepare(cfg);
   const json = cfg.format === "json";
   const enc = encodingOf(cfg);
-  const ctx = contextFor(entry, cfg, p);
+  const ctx = contextFor(entry.scope, entry.span, cfg, p);
   if (ctx.over) return undefined;
   const taken = new Taken(ctx.taken);
   const message = enc.string(entry.message);
@@ -102,7 +173,17 @@ function build(entry: Entry, cfg: FormatConfig): string | undefined {
   renderFields(entry.extra, p.plan, cfg, enc, taken, own, "call");
   if (own.over) return undefined;
   const objects = objectsText(p.plan, ctx.objects, own.objects);
-  return assemble(entry, cfg, p, message, logger, ctx.top, ctx.pairs + own.pairs + objects);
+  return assemble(
+    entry.time,
+    entry.level,
+    entry.requestId,
+    cfg,
+    p,
+    message,
+    logger,
+    ctx.top,
+    ctx.pairs + own.pairs + objects,
+  );
 }
 
 /**
@@ -118,23 +199,36 @@ function buildCut(entry: Entry, cfg: FormatConfig, cap: number): string {
   const marker = enc.pair(TRUNCATED, "true");
   let message = coreText(enc, entry.message, cap);
   let logger = coreText(enc, entry.logger, cap);
-  let bare = assemble(entry, cfg, p, message, logger, "", marker).length;
+  let bare =
+    assemble(entry.time, entry.level, entry.requestId, cfg, p, message, logger, "", marker).length;
   if (bare > max) {
     message = enc.cut(entry.message, message.length - (bare - max));
-    bare = assemble(entry, cfg, p, message, logger, "", marker).length;
+    bare = assemble(entry.time, entry.level, entry.requestId, cfg, p, message, logger, "", marker)
+      .length;
   }
   if (bare > max) {
     logger = enc.cut(entry.logger, logger.length - (bare - max));
-    bare = assemble(entry, cfg, p, message, logger, "", marker).length;
+    bare = assemble(entry.time, entry.level, entry.requestId, cfg, p, message, logger, "", marker)
+      .length;
   }
   const own = rendered(max - bare, cap);
-  renderFields(contextFields(entry), p.plan, cfg, enc, taken, own, "context");
+  renderFields(contextFields(entry.scope, entry.span), p.plan, cfg, enc, taken, own, "context");
   const ctxPairs = own.pairs;
   own.pairs = "";
   renderFields(entry.bound, p.plan, cfg, enc, taken, own, "call");
   renderFields(entry.extra, p.plan, cfg, enc, taken, own, "call");
   const objects = objectsText(p.plan, own.objects, undefined);
-  return assemble(entry, cfg, p, message, logger, own.top, ctxPairs + own.pairs + objects + marker);
+  return assemble(
+    entry.time,
+    entry.level,
+    entry.requestId,
+    cfg,
+    p,
+    message,
+    logger,
+    own.top,
+    ctxPairs + own.pairs + objects + marker,
+  );
 }
 
 /** The text of the message or logger name, whole if it takes at most `max` characters, else cut. */
@@ -160,7 +254,9 @@ function requestIdText(id: string): string {
 
 /** The line itself: the core keys, the service, the rendered fields; `message` and `logger` are texts already. */
 function assemble(
-  entry: Entry,
+  ms: number,
+  lvl: LogLevel,
+  requestId: string,
   cfg: FormatConfig,
   p: Prepared,
   message: string,
@@ -168,20 +264,20 @@ function assemble(
   top: string,
   fields: string,
 ): string {
-  const time = isoTime(entry.time);
+  const time = isoTime(ms);
   const plan = p.plan;
-  const level = plan.levels[entry.level];
+  const level = plan.levels[lvl];
   // Not a level (an internal caller's mistake): the caller writes the fallback line instead.
-  if (level === undefined) throw new TypeError(`not a log level: ${String(entry.level)}`);
+  if (level === undefined) throw new TypeError(`not a log level: ${String(lvl)}`);
   if (cfg.format !== "json") {
-    return `${time} level=${entry.level} logger=${logger} message=${message} request_id=${
-      logfmtString(entry.requestId)
+    return `${time} level=${lvl} logger=${logger} message=${message} request_id=${
+      logfmtString(requestId)
     }${p.service}${fields}`;
   }
-  const rid = requestIdText(entry.requestId);
+  const rid = requestIdText(requestId);
   const k = plan.keys;
   if (plan.row.layout === "otel") {
-    return `{${k[0]}"${time}",${k[1]}${level},"severity_number":${SEVERITY_NUMBER[entry.level]},${
+    return `{${k[0]}"${time}",${k[1]}${level},"severity_number":${SEVERITY_NUMBER[lvl]},${
       k[3]
     }${message}${top},"instrumentation_scope":{${k[2]}${logger}}${p.service},"attributes":{${
       k[4]

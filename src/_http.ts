@@ -7,9 +7,10 @@ import { isSafeId } from "./ids.ts";
 import { currentGenerator, safeGenerate } from "./_ids.ts";
 import { getLogger, type Logger } from "./logger.ts";
 import { send } from "./_emit.ts";
-import { config } from "./_config.ts";
+import { config, type ResolvedConfig } from "./_config.ts";
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
-import { describeThrown } from "./_serialize.ts";
+import { describeThrown, jsonString } from "./_serialize.ts";
+import { accessLine } from "./_format.ts";
 import { endRequest, needsDuration, release, type RequestState, requestState } from "./_signal.ts";
 import {
   currentScope,
@@ -19,7 +20,7 @@ import {
   type Scope,
   storage,
 } from "./_storage.ts";
-import { intakeTrace } from "./_trace.ts";
+import { intakeTrace, spanSource } from "./_trace.ts";
 import {
   isBoolean,
   isFunction,
@@ -242,110 +243,233 @@ function run(
   host: (() => unknown) | undefined,
   subject: unknown,
 ): Promise<Response> {
-  const cfg = config();
   const root = scope.root;
-  const state = requestState(root, o.log.name, cfg.signal);
-  root.request = state;
-  const lines = o.logRequests;
   const skipped = o.skip !== undefined && skips(o.skip, subject);
-  // Method, path and start time are read only when a line needs them: over Deno.serve each
-  // is a call into the runtime, and `"none"` writes no line unless a request fails.
-  let method = "";
-  let path = "";
-  let start = 0;
-  if (lines || needsDuration(cfg.signal)) start = performance.now();
-  // A skipped request's start line waits: it is written (with its own time) only if it fails.
-  let pendingStart = 0;
-  if (lines) {
-    method = request.method;
-    path = pathOf(request.url);
+  const f = new Flight(request, o, config(), root, skipped);
+  let result: unknown;
+  try {
+    result = inner(root.requestId, root.reportError!, false, f.state);
+  } catch (error) {
+    return settle(f, error, true, host);
+  }
+  // A handler that answers synchronously is finished synchronously: no async frame and no
+  // extra turn of the microtask queue inside the context, which costs most on Deno.
+  if (result instanceof Response) return settle(f, result, false, host);
+  return Promise.resolve(result).then(
+    (response) => f.finish(response, host),
+    (error) => f.finish(f.fail(error), host),
+  );
+}
+
+/** The finish of a request that ended synchronously, as a promise; a throw as a rejection. */
+function settle(
+  f: Flight,
+  outcome: unknown,
+  thrown: boolean,
+  host: (() => unknown) | undefined,
+): Promise<Response> {
+  try {
+    return Promise.resolve(f.finish(thrown ? f.fail(outcome) : outcome, host));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The root's `reportError`: a closure over the flight alone (see {@linkcode Flight}). */
+function reporter(f: Flight): ReportError {
+  return (error, message) => f.report(error, message);
+}
+
+/**
+ * One request on the shared path, from its start line to its finish line. The context holds
+ * the request's root, and the root holds this (through `reportError`), so it keeps only what
+ * the lines need and lets go of the `Request` when the request ends: on Deno the context's
+ * value sits in a WeakMap, whose values the young-generation collector copies, and a
+ * `Request` reachable from there had every collection of a busy server copy requests long
+ * answered (tests/_gc_test or bench/NOTES.md: a third of the request path's time).
+ */
+class Flight {
+  readonly o: ResolvedOptions;
+  readonly cfg: ResolvedConfig;
+  readonly root: RootState;
+  readonly state: RequestState;
+  readonly skipped: boolean;
+  /** Read when the request starts if a line needs them, else at its first error. */
+  method = "";
+  path = "";
+  /** The JSON text of the fields every access line starts with, method and path. */
+  startText = "";
+  /** The request, while it runs and only while its method and path may still be needed. */
+  request: Request | undefined;
+  start = 0;
+  /** A skipped request's start line waits, with its own time, and is written only if it fails. */
+  pendingStart = 0;
+  /** The first failure, for the finish line. */
+  failed = false;
+  failure: unknown = undefined;
+  /** The errors logged, each once however many adapters or handlers see it. */
+  reported: unknown[] | undefined = undefined;
+
+  constructor(
+    request: Request,
+    o: ResolvedOptions,
+    cfg: ResolvedConfig,
+    root: RootState,
+    skipped: boolean,
+  ) {
+    this.o = o;
+    this.cfg = cfg;
+    this.root = root;
+    this.skipped = skipped;
+    this.state = root.request = requestState(root, o.log.name, cfg.signal);
+    root.reportError = reporter(this);
+    // Method, path and start time are read only when a line needs them: over Deno.serve each
+    // is a call into the runtime, and `"none"` writes no line unless a request fails.
+    if (o.logRequests || needsDuration(cfg.signal)) this.start = performance.now();
+    if (!o.logRequests) {
+      this.request = request;
+      return;
+    }
+    this.method = request.method;
+    this.path = pathOf(request.url);
+    this.startText = `,"method":${jsonString(this.method)},"path":${jsonString(this.path)}`;
     if (o.accessLog === "both") {
-      if (skipped) pendingStart = Date.now();
-      else access(o, "INFO", `${method} ${path}`, { method, path });
+      if (skipped) this.pendingStart = Date.now();
+      else this.access("INFO", `${this.method} ${this.path}`, startFields(this), this.startText);
     }
   }
-  const writeStart = () => {
-    if (pendingStart === 0) return;
-    const time = pendingStart;
-    pendingStart = 0;
-    access(o, "INFO", `${method} ${path}`, { method, path }, undefined, time);
-  };
-  // The first failure, for the finish line.
-  let failed = false;
-  let failure: unknown;
-  // Each error once, however many adapters or handlers see it; none that carries its own
-  // response below 500 (an HTTPException for a 401): that is an answer, and the finish line
-  // (WARN) says all.
-  let reported: unknown[] | undefined;
-  const reportError: ReportError = (error, message = "Unhandled error") => {
-    if (reported?.includes(error)) return;
-    (reported ??= []).push(error);
+
+  /** Writes the start line a skipped request held back. */
+  writeStart(): void {
+    if (this.pendingStart === 0) return;
+    const time = this.pendingStart;
+    this.pendingStart = 0;
+    this.access(
+      "INFO",
+      `${this.method} ${this.path}`,
+      startFields(this),
+      this.startText,
+      undefined,
+      time,
+    );
+  }
+
+  /**
+   * Logs an error of the request, once; none that carries its own response below 500 (an
+   * HTTPException for a 401): that is an answer, and the finish line (WARN) says all.
+   */
+  report(error: unknown, message = "Unhandled error"): void {
+    if (this.reported?.includes(error)) return;
+    (this.reported ??= []).push(error);
     const status = ownStatus(error);
     if (status !== undefined && status < 500) return;
-    if (!failed) {
-      failed = true;
-      failure = error;
+    if (!this.failed) {
+      this.failed = true;
+      this.failure = error;
     }
-    writeStart();
+    this.writeStart();
     // The request's held lines come before its error line, whatever the error line's level.
-    release(state, root, cfg, true, true);
+    release(this.state, this.root, this.cfg, true, true);
+    const request = this.request;
+    if (request !== undefined) {
+      this.request = undefined;
+      this.method = request.method;
+      this.path = pathOf(request.url);
+    }
     // A rejection with `undefined` still says so: JSON would drop the field.
-    o.log.error(message, {
-      method: lines ? method : request.method,
-      path: lines ? path : pathOf(request.url),
+    this.o.log.error(message, {
+      method: this.method,
+      path: this.path,
       error: error === undefined ? "undefined" : error,
     });
-  };
-  root.reportError = reportError;
-  const fail = (error: unknown): Response => {
-    reportError(error);
-    return ownResponse(error) ?? errorResponse(root.requestId);
-  };
-  const finish = (result: unknown): Response => {
-    let response = result instanceof Response ? result : fail(
+  }
+
+  /** Logs an error that ends the request, and answers it. */
+  fail(error: unknown): Response {
+    this.report(error);
+    return ownResponse(error) ?? errorResponse(this.root.requestId);
+  }
+
+  /** The response to send, with its header; writes the finish line. */
+  finish(result: unknown, host: (() => unknown) | undefined): Response {
+    const { o, root, state } = this;
+    this.request = undefined;
+    let response = result instanceof Response ? result : this.fail(
       new TypeError(`the handler returned ${typeName(result)} instead of a Response`),
     );
     response = withHeader(response, o.header, root.requestId);
     const status = response.status;
-    const elapsed = start === 0 ? 0 : performance.now() - start;
-    endRequest(state, root, cfg, status, elapsed, failed);
-    if (lines && (!skipped || failed || status >= 500)) {
-      writeStart();
-      const fields: Record<string, unknown> = { method, path };
+    const elapsed = this.start === 0 ? 0 : performance.now() - this.start;
+    endRequest(state, root, this.cfg, status, elapsed, this.failed);
+    if (o.logRequests && (!this.skipped || this.failed || status >= 500)) {
+      this.writeStart();
+      const fields = startFields(this);
       if (state.route !== undefined) fields.route = state.route;
       fields.status_code = status;
       fields.duration_ms = Math.round(elapsed * 100) / 100;
       fields.warn_count = state.warnCount;
       // Flat, not an `error` object: the error line is the one line that carries the error.
-      if (failed) errorFields(fields, failure);
-      access(o, finishLevel(o, status), `${method} ${path} - ${status}`, fields, state.annotations);
+      if (this.failed) errorFields(fields, this.failure);
+      // Their text, for the common case (see `access`): a failed request's takes the general path.
+      const text = this.failed
+        ? undefined
+        : `${this.startText}${
+          state.route === undefined ? "" : `,"route":${jsonString(state.route)}`
+        },"status_code":${status},"duration_ms":${fields.duration_ms},"warn_count":${state.warnCount}`;
+      this.access(
+        finishLevel(o, status),
+        `${this.method} ${this.path} - ${status}`,
+        fields,
+        text,
+        state.annotations,
+      );
     }
     flushAtEnd(host);
+    const sc = currentScope();
+    if (sc !== undefined) sc.rendered = undefined;
     return response;
-  };
-  let result: unknown;
-  try {
-    result = inner(root.requestId, reportError, false, state);
-  } catch (error) {
-    return settled(() => finish(fail(error)));
   }
-  // A handler that answers synchronously is finished synchronously: no async frame and no
-  // extra turn of the microtask queue inside the context, which costs most on Deno.
-  if (result instanceof Response) return settled(() => finish(result));
-  return Promise.resolve(result).then(finish, (error) => finish(fail(error)));
+
+  /**
+   * Writes an access line of the adapter's logger, at `level` when the level lets it. A line
+   * below WARN, with no annotations, no held lines and no active span to weigh, is made from
+   * `text` (its fields' JSON text, when given) by `accessLine` when the configuration allows:
+   * the same line as the general path's, for a fraction of its work.
+   */
+  access(
+    level: LogLevel,
+    message: string,
+    fields: Record<string, unknown>,
+    text: string | undefined,
+    annotations?: Record<string, unknown>,
+    time?: number,
+  ): void {
+    const cfg = config();
+    const weight = LOG_LEVELS[level];
+    if (weight < cfg.threshold) return;
+    const name = this.o.log.name;
+    if (
+      text !== undefined && weight < LOG_LEVELS.WARN && annotations === undefined &&
+      this.state.hold === undefined && spanSource === undefined
+    ) {
+      const scope = currentScope();
+      if (scope?.root === this.root) {
+        let line: string | undefined;
+        try {
+          line = accessLine(cfg, scope, level, name, message, text, time ?? Date.now());
+        } catch {
+          line = undefined; // the general path writes it, or its fallback line
+        }
+        if (line !== undefined) return void cfg.sink.write(line, level);
+      }
+    }
+    send(level, name, fields, message, annotations, false, time, true);
+  }
 }
 
-/** Writes an access line of the adapter's logger, at `level` when the level lets it. */
-function access(
-  o: ResolvedOptions,
-  level: LogLevel,
-  message: string,
-  fields: Record<string, unknown>,
-  annotations?: Record<string, unknown>,
-  time?: number,
-): void {
-  if (LOG_LEVELS[level] < config().threshold) return;
-  send(level, o.log.name, fields, message, annotations, false, time, true);
+/** The fields every access line starts with. */
+function startFields(f: Flight): Record<string, unknown> {
+  return { method: f.method, path: f.path };
 }
 
 /** The `skip` predicate's answer; one that throws skips nothing. */
@@ -383,15 +507,6 @@ function errorFields(fields: Record<string, unknown>, error: unknown): void {
   }
   fields.error_name = typeName(error);
   fields.error_message = describeThrown(error);
-}
-
-/** `fn()` as a promise, a throw as a rejection. */
-function settled(fn: () => Response): Promise<Response> {
-  try {
-    return Promise.resolve(fn());
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }
 
 /** The 500 answer to an error the handler did not catch. */

@@ -19,25 +19,32 @@ export function knownFlags(traceFlags: string): string {
   return bits === 0 ? "00" : `0${bits}`;
 }
 
-const BYTE_HEX: readonly string[] = Array.from(
-  { length: 256 },
-  (_, i) => i.toString(16).padStart(2, "0"),
-);
+/** The character codes of `0-9a-f`. */
+const HEX_CODES: readonly number[] = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
 
 /** `bytes` random bytes in hex, never all zero. */
 export function randomHex(bytes: number): string {
   return hexOf(crypto.getRandomValues(new Uint8Array(bytes)), 0, bytes) ?? randomHex(bytes);
 }
 
-/** The hex of `buf[start..end)`, or `undefined` when those bytes are all zero (an invalid id). */
+/** Reused by every `hexOf`: the character codes of the id being made. */
+const codes: number[] = [];
+
+/**
+ * The hex of `buf[start..end)`, or `undefined` when those bytes are all zero (an invalid id).
+ * Made in one piece (`String.fromCharCode`), not by appending: an id the request's context
+ * keeps is then one flat string rather than a chain of 15 or 31 partial ones.
+ */
 function hexOf(buf: Uint8Array, start: number, end: number): string | undefined {
-  let out = "";
   let nonZero = 0;
-  for (let i = start; i < end; i++) {
-    out += BYTE_HEX[buf[i]];
-    nonZero |= buf[i];
+  codes.length = (end - start) * 2;
+  for (let i = start, j = 0; i < end; i++, j += 2) {
+    const byte = buf[i];
+    codes[j] = HEX_CODES[byte >> 4];
+    codes[j + 1] = HEX_CODES[byte & 15];
+    nonZero |= byte;
   }
-  return nonZero === 0 ? undefined : out;
+  return nonZero === 0 ? undefined : String.fromCharCode.apply(null, codes);
 }
 
 // Random bytes for the ids of new traces, drawn 4 KiB at a time (about 170 requests) and each
