@@ -179,21 +179,21 @@ export function requestContext(
     const response = await handleRequest(
       c.req.raw,
       o,
-      async (requestId, reportError, nested, state) => {
+      async (requestId, nested, state) => {
         c.set("requestId", requestId);
         try {
           await next();
         } catch (error) {
           // The app's onError threw: c.error is what it was handling. Both are logged.
           if (c.error !== undefined && c.error !== error) {
-            reportError(c.error);
-            reportError(error, "Error handler failed");
+            state.report(c.error);
+            state.report(error, "Error handler failed");
           }
           throw error;
         }
         // After next(), Hono's routeIndex is the handler that answered: its route pattern.
         state.route = routeOf(c) ?? state.route;
-        if (c.error !== undefined) reportError(c.error);
+        if (c.error !== undefined) state.report(c.error);
         const res: unknown = c.finalized === false ? undefined : c.res;
         if (!(res instanceof Response) && !nested) {
           // The handler returned no Response (or something else): drop what Hono holds, so

@@ -11,15 +11,15 @@ import { config, type ResolvedConfig } from "./_config.ts";
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
 import { describeThrown, jsonString } from "./_serialize.ts";
 import { accessLine } from "./_format.ts";
-import { endRequest, needsDuration, release, type RequestState, requestState } from "./_signal.ts";
 import {
-  currentScope,
-  type ReportError,
-  rootScope,
-  type RootState,
-  type Scope,
-  storage,
-} from "./_storage.ts";
+  endRequest,
+  type Hold,
+  holdFor,
+  needsDuration,
+  release,
+  type RequestState,
+} from "./_signal.ts";
+import { currentScope, rootScope, type RootState, type Scope, storage } from "./_storage.ts";
 import { intakeTrace, spanSource } from "./_trace.ts";
 import {
   isBoolean,
@@ -126,16 +126,15 @@ export function resolveOptions<S>(
 }
 
 /**
- * What an adapter runs inside the request's context. `reportError` is for errors
- * the framework already turned into a response (Hono's `onError`): they are logged
- * like errors thrown out of `inner`, which become a 500, and each error once.
- * `nested` is true when the adapter runs inside another adapter's request and
- * reuses it: the outer one writes the access lines and answers errors. `state`
- * takes what the adapter learns for the finish line (Hono's route).
+ * What an adapter runs inside the request's context. `nested` is true when the adapter
+ * runs inside another adapter's request and reuses it: the outer one writes the access
+ * lines and answers errors. `state` takes what the adapter learns for the finish line
+ * (Hono's route), and its `report` the errors the framework already turned into a
+ * response (Hono's `onError`): they are logged like errors thrown out of `inner`, which
+ * become a 500, and each error once.
  */
 export type Inner = (
   requestId: string,
-  reportError: ReportError,
   nested: boolean,
   state: RequestState,
 ) => Response | Promise<Response>;
@@ -168,7 +167,7 @@ export function handleRequest(
   subject: unknown = request,
 ): Promise<Response> {
   const outer = currentScope()?.root;
-  if (outer?.reportError !== undefined) return reuse(outer, o, inner);
+  if (outer?.request !== undefined) return reuse(outer, outer.request, o, inner);
   const scope = rootScope(intakeId(request, o, subject));
   scope.root.idHeader = o.header;
   intakeTrace(request, scope.root, o.trust, o.maxLength);
@@ -179,12 +178,17 @@ export function handleRequest(
  * An adapter inside another adapter's request: `inner` runs in the same context
  * and its errors go out to the outer adapter, which logs and answers them.
  */
-function reuse(root: RootState, o: ResolvedOptions, inner: Inner): Promise<Response> {
+function reuse(
+  root: RootState,
+  state: RequestState,
+  o: ResolvedOptions,
+  inner: Inner,
+): Promise<Response> {
   const finish = (result: unknown): Response =>
     result instanceof Response ? withHeader(result, o.header, root.requestId) : result as Response;
   let result: unknown;
   try {
-    result = inner(root.requestId, root.reportError!, true, root.request!);
+    result = inner(root.requestId, true, state);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -248,7 +252,7 @@ function run(
   const f = new Flight(request, o, config(), root, skipped);
   let result: unknown;
   try {
-    result = inner(root.requestId, root.reportError!, false, f.state);
+    result = inner(root.requestId, false, f);
   } catch (error) {
     return settle(f, error, true, host);
   }
@@ -275,32 +279,34 @@ function settle(
   }
 }
 
-/** The root's `reportError`: a closure over the flight alone (see {@linkcode Flight}). */
-function reporter(f: Flight): ReportError {
-  return (error, message) => f.report(error, message);
-}
-
 /**
- * One request on the shared path, from its start line to its finish line. The context holds
- * the request's root, and the root holds this (through `reportError`), so it keeps only what
- * the lines need and lets go of the `Request` when the request ends: on Deno the context's
- * value sits in a WeakMap, whose values the young-generation collector copies, and a
- * `Request` reachable from there had every collection of a busy server copy requests long
- * answered (tests/_gc_test or bench/NOTES.md: a third of the request path's time).
+ * One request on the shared path, from its start line to its finish line: its
+ * {@linkcode RequestState}, which the request's root holds. The context holds the root, so
+ * this keeps only what the lines need, and lets go of the `Request` when the request ends:
+ * on Deno the context's value sits in a WeakMap (Deno's `AsyncVariable`), whose values the
+ * young-generation collector copies, and what they reach is copied with them for every
+ * request, answered or not. A `Request` reachable from there cost a busy server a third of
+ * its throughput (bench/NOTES.md).
  */
-class Flight {
+class Flight implements RequestState {
   readonly o: ResolvedOptions;
   readonly cfg: ResolvedConfig;
   readonly root: RootState;
-  readonly state: RequestState;
   readonly skipped: boolean;
+  // RequestState
+  annotations: Record<string, unknown> | undefined = undefined;
+  warnCount = 0;
+  readonly logger: string;
+  hold: Hold | undefined;
+  ended = false;
+  route: string | undefined = undefined;
   /** Read when the request starts if a line needs them, else at its first error. */
   method = "";
   path = "";
-  /** The JSON text of the fields every access line starts with, method and path. */
+  /** The JSON text of the fields every access line starts with (method, path), while it runs. */
   startText = "";
   /** The request, while it runs and only while its method and path may still be needed. */
-  request: Request | undefined;
+  request: Request | undefined = undefined;
   start = 0;
   /** A skipped request's start line waits, with its own time, and is written only if it fails. */
   pendingStart = 0;
@@ -321,8 +327,9 @@ class Flight {
     this.cfg = cfg;
     this.root = root;
     this.skipped = skipped;
-    this.state = root.request = requestState(root, o.log.name, cfg.signal);
-    root.reportError = reporter(this);
+    this.logger = o.log.name;
+    this.hold = holdFor(root, cfg.signal);
+    root.request = this;
     // Method, path and start time are read only when a line needs them: over Deno.serve each
     // is a call into the runtime, and `"none"` writes no line unless a request fails.
     if (o.logRequests || needsDuration(cfg.signal)) this.start = performance.now();
@@ -335,7 +342,7 @@ class Flight {
     this.startText = `,"method":${jsonString(this.method)},"path":${jsonString(this.path)}`;
     if (o.accessLog === "both") {
       if (skipped) this.pendingStart = Date.now();
-      else this.access("INFO", `${this.method} ${this.path}`, startFields(this), this.startText);
+      else this.access("INFO", `${this.method} ${this.path}`, undefined, undefined);
     }
   }
 
@@ -344,14 +351,7 @@ class Flight {
     if (this.pendingStart === 0) return;
     const time = this.pendingStart;
     this.pendingStart = 0;
-    this.access(
-      "INFO",
-      `${this.method} ${this.path}`,
-      startFields(this),
-      this.startText,
-      undefined,
-      time,
-    );
+    this.access("INFO", `${this.method} ${this.path}`, undefined, undefined, time);
   }
 
   /**
@@ -369,7 +369,7 @@ class Flight {
     }
     this.writeStart();
     // The request's held lines come before its error line, whatever the error line's level.
-    release(this.state, this.root, this.cfg, true, true);
+    release(this, this.root, this.cfg, true, true);
     const request = this.request;
     if (request !== undefined) {
       this.request = undefined;
@@ -392,7 +392,7 @@ class Flight {
 
   /** The response to send, with its header; writes the finish line. */
   finish(result: unknown, host: (() => unknown) | undefined): Response {
-    const { o, root, state } = this;
+    const { o, root } = this;
     this.request = undefined;
     let response = result instanceof Response ? result : this.fail(
       new TypeError(`the handler returned ${typeName(result)} instead of a Response`),
@@ -400,60 +400,61 @@ class Flight {
     response = withHeader(response, o.header, root.requestId);
     const status = response.status;
     const elapsed = this.start === 0 ? 0 : performance.now() - this.start;
-    endRequest(state, root, this.cfg, status, elapsed, this.failed);
+    endRequest(this, root, this.cfg, status, elapsed, this.failed);
     if (o.logRequests && (!this.skipped || this.failed || status >= 500)) {
       this.writeStart();
-      const fields = startFields(this);
-      if (state.route !== undefined) fields.route = state.route;
-      fields.status_code = status;
-      fields.duration_ms = Math.round(elapsed * 100) / 100;
-      fields.warn_count = state.warnCount;
-      // Flat, not an `error` object: the error line is the one line that carries the error.
-      if (this.failed) errorFields(fields, this.failure);
-      // Their text, for the common case (see `access`): a failed request's takes the general path.
-      const text = this.failed
-        ? undefined
-        : `${this.startText}${
-          state.route === undefined ? "" : `,"route":${jsonString(state.route)}`
-        },"status_code":${status},"duration_ms":${fields.duration_ms},"warn_count":${state.warnCount}`;
       this.access(
         finishLevel(o, status),
         `${this.method} ${this.path} - ${status}`,
-        fields,
-        text,
-        state.annotations,
+        status,
+        Math.round(elapsed * 100) / 100,
       );
     }
+    this.startText = "";
+    // The rendered context served the access lines; what runs later renders it again.
+    const scope = this.scope();
+    if (scope !== undefined) scope.rendered = undefined;
     flushAtEnd(host);
-    const sc = currentScope();
-    if (sc !== undefined) sc.rendered = undefined;
     return response;
   }
 
+  /** The request's own scope, when it is the current one. */
+  scope(): Scope | undefined {
+    const scope = currentScope();
+    return scope?.root === this.root ? scope : undefined;
+  }
+
   /**
-   * Writes an access line of the adapter's logger, at `level` when the level lets it. A line
-   * below WARN, with no annotations, no held lines and no active span to weigh, is made from
-   * `text` (its fields' JSON text, when given) by `accessLine` when the configuration allows:
-   * the same line as the general path's, for a fraction of its work.
+   * Writes an access line of the adapter's logger, at `level` when the level lets it: the
+   * start line, or with `status` the finish line. A line below WARN, with no annotations, no
+   * held lines, no error and no active span to weigh, is assembled by `accessLine` from its
+   * fields' text when the configuration allows: the same line as the general path's, for a
+   * fraction of its work.
    */
   access(
     level: LogLevel,
     message: string,
-    fields: Record<string, unknown>,
-    text: string | undefined,
-    annotations?: Record<string, unknown>,
+    status: number | undefined,
+    durationMs: number | undefined,
     time?: number,
   ): void {
     const cfg = config();
     const weight = LOG_LEVELS[level];
     if (weight < cfg.threshold) return;
-    const name = this.o.log.name;
+    const name = this.logger;
+    const annotations = status === undefined ? undefined : this.annotations;
     if (
-      text !== undefined && weight < LOG_LEVELS.WARN && annotations === undefined &&
-      this.state.hold === undefined && spanSource === undefined
+      weight < LOG_LEVELS.WARN && annotations === undefined && this.hold === undefined &&
+      !this.failed && spanSource === undefined
     ) {
-      const scope = currentScope();
-      if (scope?.root === this.root) {
+      const scope = this.scope();
+      if (scope !== undefined) {
+        const route = this.route;
+        const text = status === undefined
+          ? this.startText
+          : `${this.startText}${
+            route === undefined ? "" : `,"route":${jsonString(route)}`
+          },"status_code":${status},"duration_ms":${durationMs},"warn_count":${this.warnCount}`;
         let line: string | undefined;
         try {
           line = accessLine(cfg, scope, level, name, message, text, time ?? Date.now());
@@ -463,13 +464,17 @@ class Flight {
         if (line !== undefined) return void cfg.sink.write(line, level);
       }
     }
+    const fields: Record<string, unknown> = { method: this.method, path: this.path };
+    if (status !== undefined) {
+      if (this.route !== undefined) fields.route = this.route;
+      fields.status_code = status;
+      fields.duration_ms = durationMs;
+      fields.warn_count = this.warnCount;
+      // Flat, not an `error` object: the error line is the one line that carries the error.
+      if (this.failed) errorFields(fields, this.failure);
+    }
     send(level, name, fields, message, annotations, false, time, true);
   }
-}
-
-/** The fields every access line starts with. */
-function startFields(f: Flight): Record<string, unknown> {
-  return { method: f.method, path: f.path };
 }
 
 /** The `skip` predicate's answer; one that throws skips nothing. */

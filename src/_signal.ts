@@ -184,7 +184,10 @@ export interface Hold {
   dropped: number;
 }
 
-/** What the HTTP path keeps about a request in its root state. */
+/**
+ * What the HTTP path keeps about a request in its root state (the shared path's `Flight`,
+ * in `_http.ts`, is one).
+ */
 export interface RequestState {
   /** Fields of `annotateRequest`, for the finish line only. */
   annotations: Record<string, unknown> | undefined;
@@ -198,35 +201,29 @@ export interface RequestState {
   ended: boolean;
   /** The route pattern the framework matched, for the finish line. */
   route: string | undefined;
+  /**
+   * Logs an error of the request once (`message` defaults to `"Unhandled error"`). An
+   * adapter that runs inside the request reports its errors here.
+   */
+  report(error: unknown, message?: string): void;
 }
 
-/** A new request's state; with sampling on, decides from the trace whether it is kept. */
-export function requestState(
-  root: RootState,
-  logger: string,
-  signal: SignalConfig | undefined,
-): RequestState {
-  const state: RequestState = {
-    annotations: undefined,
-    warnCount: 0,
-    logger,
-    hold: undefined,
-    ended: false,
-    route: undefined,
-  };
-  if (signal !== undefined) {
-    const s = signal.sample;
-    let sample: State = PASS;
-    if (s !== undefined) {
-      const kept = keptBySampling(root, s);
-      if (!kept) sample = HOLD;
-      // The lines of a request kept by its trace stand for 1/rate requests; the lines of
-      // one that is not kept are written only when sampling would never drop them.
-      patchRoot(root, { sample_rate: kept ? s.rate : 1 });
-    }
-    state.hold = { signal, buffer: HOLD, sample, items: [], first: 0, dropped: 0 };
+/**
+ * The held lines of a new request, when `requestBuffer` or `sample` is configured; with
+ * sampling on, decides from the trace whether it is kept (and sets the root's `sample_rate`).
+ */
+export function holdFor(root: RootState, signal: SignalConfig | undefined): Hold | undefined {
+  if (signal === undefined) return undefined;
+  const s = signal.sample;
+  let sample: State = PASS;
+  if (s !== undefined) {
+    const kept = keptBySampling(root, s);
+    if (!kept) sample = HOLD;
+    // The lines of a request kept by its trace stand for 1/rate requests; the lines of
+    // one that is not kept are written only when sampling would never drop them.
+    patchRoot(root, { sample_rate: kept ? s.rate : 1 });
   }
-  return state;
+  return { signal, buffer: HOLD, sample, items: [], first: 0, dropped: 0 };
 }
 
 /**

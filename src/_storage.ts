@@ -36,17 +36,12 @@ export interface RootState {
    */
   idHeader: string | undefined;
   /**
-   * Set on a root an HTTP adapter made for a request (a `runWithContext` job is not
-   * one): logs an error of the request once. An adapter that runs inside such a
-   * root reuses it, and reports its errors here.
+   * Set on a root an HTTP adapter made for a request (a `runWithContext` job is not one):
+   * what the request keeps for its finish line, its held lines, and its error log. An
+   * adapter that runs inside such a root reuses it, and reports its errors here.
    */
-  reportError: ReportError | undefined;
-  /** Set with `reportError`: what the request keeps for its finish line, and its held lines. */
   request: RequestState | undefined;
 }
-
-/** Logs an error of a request once (`message` defaults to `"Unhandled error"`). */
-export type ReportError = (error: unknown, message?: string) => void;
 
 /** A scope: a root plus the fields of the `withContext` calls around the current code. */
 export interface Scope {
@@ -133,7 +128,6 @@ export function rootScope(requestId: string, fields?: Record<string, unknown>): 
       fields: fields ? { ...fields } : {},
       version: 0,
       idHeader: undefined,
-      reportError: undefined,
       request: undefined,
     },
     parent: undefined,
