@@ -249,7 +249,7 @@ function run(
 ): Promise<Response> {
   const root = scope.root;
   const skipped = o.skip !== undefined && skips(o.skip, subject);
-  const f = new Flight(request, o, config(), root, skipped);
+  const f = new Flight(request, o, config(), scope, skipped);
   let result: unknown;
   try {
     result = inner(root.requestId, false, f);
@@ -292,6 +292,11 @@ class Flight implements RequestState {
   readonly o: ResolvedOptions;
   readonly cfg: ResolvedConfig;
   readonly root: RootState;
+  /**
+   * The request's root scope: the current one wherever an access line is written (its start,
+   * and its finish, which runs in the context its promise was made in).
+   */
+  readonly scope: Scope;
   readonly skipped: boolean;
   // RequestState
   annotations: Record<string, unknown> | undefined = undefined;
@@ -320,11 +325,13 @@ class Flight implements RequestState {
     request: Request,
     o: ResolvedOptions,
     cfg: ResolvedConfig,
-    root: RootState,
+    scope: Scope,
     skipped: boolean,
   ) {
+    const root = scope.root;
     this.o = o;
     this.cfg = cfg;
+    this.scope = scope;
     this.root = root;
     this.skipped = skipped;
     this.logger = o.log.name;
@@ -410,18 +417,14 @@ class Flight implements RequestState {
         Math.round(elapsed * 100) / 100,
       );
     }
+    // What served the access lines is let go (see the class notes); what runs later in the
+    // context renders it again. With no held lines to weigh, the request is over for its
+    // root too: an adapter that runs in its context from now on starts a request of its own.
     this.startText = "";
-    // The rendered context served the access lines; what runs later renders it again.
-    const scope = this.scope();
-    if (scope !== undefined) scope.rendered = undefined;
+    this.scope.rendered = undefined;
+    if (this.hold === undefined && root.request === this) root.request = undefined;
     flushAtEnd(host);
     return response;
-  }
-
-  /** The request's own scope, when it is the current one. */
-  scope(): Scope | undefined {
-    const scope = currentScope();
-    return scope?.root === this.root ? scope : undefined;
   }
 
   /**
@@ -447,22 +450,19 @@ class Flight implements RequestState {
       weight < LOG_LEVELS.WARN && annotations === undefined && this.hold === undefined &&
       !this.failed && spanSource === undefined
     ) {
-      const scope = this.scope();
-      if (scope !== undefined) {
-        const route = this.route;
-        const text = status === undefined
-          ? this.startText
-          : `${this.startText}${
-            route === undefined ? "" : `,"route":${jsonString(route)}`
-          },"status_code":${status},"duration_ms":${durationMs},"warn_count":${this.warnCount}`;
-        let line: string | undefined;
-        try {
-          line = accessLine(cfg, scope, level, name, message, text, time ?? Date.now());
-        } catch {
-          line = undefined; // the general path writes it, or its fallback line
-        }
-        if (line !== undefined) return void cfg.sink.write(line, level);
+      const route = this.route;
+      const text = status === undefined
+        ? this.startText
+        : `${this.startText}${
+          route === undefined ? "" : `,"route":${jsonString(route)}`
+        },"status_code":${status},"duration_ms":${durationMs},"warn_count":${this.warnCount}`;
+      let line: string | undefined;
+      try {
+        line = accessLine(cfg, this.scope, level, name, message, text, time ?? Date.now());
+      } catch {
+        line = undefined; // the general path writes it, or its fallback line
       }
+      if (line !== undefined) return void cfg.sink.write(line, level);
     }
     const fields: Record<string, unknown> = { method: this.method, path: this.path };
     if (status !== undefined) {

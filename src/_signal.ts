@@ -11,7 +11,14 @@
 import { LOG_LEVELS, type LogLevel } from "./levels.ts";
 import { parseLevel } from "./_levels.ts";
 import { optionOr } from "./_invalid.ts";
-import { mergedFields, patchRoot, rootScope, type RootState, type Scope } from "./_storage.ts";
+import {
+  mergedFields,
+  newScope,
+  patchRoot,
+  rootScope,
+  type RootState,
+  type Scope,
+} from "./_storage.ts";
 import { activeSpan, type SpanIds } from "./_trace.ts";
 import { lineOf } from "./_line.ts";
 import type { FormatConfig } from "./_format.ts";
@@ -348,7 +355,7 @@ export function release(
       lastFields = h.fields;
       const root = rootScope(h.requestId).root;
       root.fields = h.fields;
-      lastScope = { root, parent: undefined, own: undefined };
+      lastScope = newScope(root, undefined, undefined);
     }
     if (dropped > 0) {
       const message = `${dropped} held ${dropped === 1 ? "line" : "lines"} dropped`;

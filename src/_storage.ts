@@ -120,19 +120,42 @@ export function currentScope(): Scope | undefined {
   return storage.getStore();
 }
 
+/**
+ * A scope, with every cache slot it may get: a scope never changes shape, and so needs no
+ * second block for its properties (the context keeps it, and a young-generation collection
+ * copies what the context keeps).
+ */
+export function newScope(
+  root: RootState,
+  parent: Scope | undefined,
+  own: Readonly<Record<string, unknown>> | undefined,
+): Scope {
+  return {
+    root,
+    parent,
+    own,
+    merged: undefined,
+    mergedVersion: undefined,
+    rendered: undefined,
+    renderKey: undefined,
+    renderVersion: undefined,
+  };
+}
+
 /** A new root scope. */
 export function rootScope(requestId: string, fields?: Record<string, unknown>): Scope {
-  return {
-    root: {
+  return newScope(
+    {
       requestId,
       fields: fields ? { ...fields } : {},
       version: 0,
+      hidden: undefined,
       idHeader: undefined,
       request: undefined,
     },
-    parent: undefined,
-    own: undefined,
-  };
+    undefined,
+    undefined,
+  );
 }
 
 /** The root fields, then each `withContext` layer from the outside in; inner values win. */

@@ -19,6 +19,7 @@
 import {
   currentScope,
   mergedFields,
+  newScope,
   patchRoot,
   rootScope,
   type Scope,
@@ -124,7 +125,7 @@ export function runWithContext<T>(a: ContextInit | (() => T), b?: () => T): T {
  */
 export function withContext<T>(fields: Record<string, unknown>, fn: () => T): T {
   const parent = currentScope() ?? rootScope(NO_REQUEST_ID);
-  const scope: Scope = { root: parent.root, parent, own: plainFields(fields) };
+  const scope = newScope(parent.root, parent, plainFields(fields));
   return storage.run(scope, fn);
 }
 

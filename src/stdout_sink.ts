@@ -198,7 +198,10 @@ export function stdoutSink(options: StdoutSinkOptions = {}): StdoutSink {
       const batch = lines;
       lines = [];
       chars = 0;
-      const text = batch.length === 1 ? batch[0] + "\n" : batch.join("\n") + "\n";
+      // One flat string, its last line ended too: appending "\n" to the join would make a
+      // rope that encoding has to flatten again, a second copy of the whole batch.
+      batch.push("");
+      const text = batch.join("\n");
       if (pending.length > 0) {
         const bytes = encoder.encode(text); // behind what stdout has not taken yet
         pending.push(bytes);

@@ -353,3 +353,39 @@ Deno.test("withRequestContext: a 101 WebSocket upgrade passes through untouched 
   assert.equal(finish.status_code, 101);
   assert.equal(reply, `${finish.request_id}:ping`);
 });
+
+Deno.test("withRequestContext: an adapter called in the context of a request that ended answers a request of its own", async () => {
+  using cap = capture();
+  const inner = withRequestContext(() => {
+    log.info("inner handling");
+    return new Response("inner");
+  });
+  let later: Promise<Response> | undefined;
+  await using srv = serve(withRequestContext(() => {
+    // Work the request starts and that outlives its answer (a job, a self-call).
+    later = sleep(20).then(() => {
+      log.info("after the answer");
+      return inner(new Request("http://127.0.0.1/inner"));
+    });
+    return new Response("outer");
+  }));
+  const res = await fetch(srv.url);
+  await res.text();
+  const outerId = res.headers.get("x-request-id");
+  const innerRes = await later!;
+  const innerId = innerRes.headers.get("x-request-id");
+  assert.equal(await innerRes.text(), "inner");
+  assert.match(innerId!, UUID);
+  assert.notEqual(innerId, outerId);
+  // The job still logs under the request that started it...
+  assert.equal(cap.lines().find((l) => l.message === "after the answer")?.request_id, outerId);
+  // ...and the inner adapter's request has its own lines, start and finish included.
+  assert.deepEqual(
+    linesOf(cap.lines(), innerId).map((l) => l.message),
+    ["GET /inner", "inner handling", "GET /inner - 200"],
+  );
+  assert.deepEqual(
+    linesOf(cap.lines(), outerId).map((l) => l.message),
+    ["GET /", "GET / - 200", "after the answer"],
+  );
+});
