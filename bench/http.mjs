@@ -5,7 +5,7 @@
 // The load comes from wrk when it is installed (Debian's `wrk`), else from autocannon.
 // BENCH_RUNTIMES=deno,node limits the runtimes, BENCH_CONTENDERS the contenders; BENCH_ROUNDS and BENCH_SECONDS the length.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -122,15 +122,41 @@ const tool = hasWrk
   ? `wrk -t1 -c${connections} -d${seconds}s`
   : `autocannon -c ${connections} -d ${seconds}`;
 
+/**
+ * The CPU time (user and system) a process has used, in microseconds, from Linux's
+ * /proc/<pid>/stat; `undefined` elsewhere. Throughput moves with what else the machine runs;
+ * the server's own CPU time per request moves much less.
+ */
+function cpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * (1e6 / TICKS);
+  } catch {
+    return undefined;
+  }
+}
+const TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
 for (const runtime of RUNTIMES) {
   const servers = {};
   const rps = Object.fromEntries(CONTENDERS.map((c) => [c, []]));
+  const cpu = Object.fromEntries(CONTENDERS.map((c) => [c, []]));
   try {
     for (const c of CONTENDERS) servers[c] = await startServer(runtime, c);
     for (let r = 0; r < rounds; r++) {
-      for (const c of CONTENDERS) {
-        const url = servers[c].url;
-        rps[c].push(hasWrk ? loadWrk(url) : await loadAutocannon(url));
+      // Each round starts one contender further on, so none is always measured first or last.
+      for (let i = 0; i < CONTENDERS.length; i++) {
+        const c = CONTENDERS[(i + r) % CONTENDERS.length];
+        const { url, child } = servers[c];
+        const before = cpuMicros(child.pid);
+        const rate = hasWrk ? loadWrk(url) : await loadAutocannon(url);
+        const after = cpuMicros(child.pid);
+        rps[c].push(rate);
+        cpu[c].push(
+          before === undefined || after === undefined
+            ? undefined
+            : (after - before) / (rate * seconds),
+        );
       }
     }
   } finally {
@@ -140,14 +166,24 @@ for (const runtime of RUNTIMES) {
     }
   }
   const version = runtime.version();
-  const results = CONTENDERS.map((name) => ({ name, rps: median(rps[name]), rounds: rps[name] }));
+  const results = CONTENDERS.map((name) => {
+    const known = cpu[name].every((v) => v !== undefined);
+    return {
+      name,
+      rps: median(rps[name]),
+      rounds: rps[name],
+      cpuMicros: known ? median(cpu[name]) : undefined,
+      cpuRounds: known ? cpu[name] : undefined,
+    };
+  });
   const bare = results[0].rps;
   console.log(`\nhttp on ${version} (${tool}, ${rounds} alternating rounds)`);
   for (const r of results) {
+    const cpuText = r.cpuMicros === undefined ? "" : `  ${r.cpuMicros.toFixed(1)} µs CPU/request`;
     console.log(
-      `  ${r.name.padEnd(14)} ${String(Math.round(r.rps)).padStart(7)} req/s  ${
+      `  ${r.name.padEnd(18)} ${String(Math.round(r.rps)).padStart(7)} req/s  ${
         (r.rps / bare * 100).toFixed(1)
-      }% of bare`,
+      }% of bare${cpuText}`,
     );
   }
   console.log(

@@ -240,17 +240,26 @@ function shortName(name) {
   }[name];
 }
 
+/** The median of the per-round ratios `a[r] / b[r]`: each pair measured close in time. */
+function pairedRatio(a, b) {
+  const ratios = a.map((v, i) => v / b[i]).sort((p, q) => p - q);
+  const mid = ratios.length >> 1;
+  return ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+}
+
 function httpSection(run) {
   const by = Object.fromEntries(run.results.map((r) => [r.name, r]));
   const bare = by.bare.rps;
+  const cpuKnown = run.results.every((r) => r.cpuMicros !== undefined);
   const rows = run.results.map((r) =>
     `| ${httpLabel(r.name)} | ${fmtInt(r.rps)} | ${pct(r.rps / bare)} | ${
-      r.rounds.map(fmtInt).join(", ")
-    } |`
+      cpuKnown ? `${r.cpuMicros.toFixed(1)} | ` : ""
+    }${r.rounds.map(fmtInt).join(", ")} |`
   );
   const target = (ours, peer, need) => {
-    const ratio = by[ours].rps / by[peer].rps;
-    return `| ${shortName(ours)} vs ${shortName(peer)} | ≥ ${need}x | ${x(ratio)} | ${
+    const ratio = pairedRatio(by[ours].rounds, by[peer].rounds);
+    const cpu = cpuKnown ? `${x(pairedRatio(by[peer].cpuRounds, by[ours].cpuRounds))} | ` : "";
+    return `| ${shortName(ours)} vs ${shortName(peer)} | ≥ ${need}x | ${x(ratio)} | ${cpu}${
       verdict(ratio >= need)
     } |`;
   };
@@ -275,12 +284,14 @@ function httpSection(run) {
   return [
     `### ${run.runtime}`,
     "",
-    "| server | median req/s | % of bare | rounds |",
-    "|---|---:|---:|---|",
+    `| server | median req/s | % of bare | ${cpuKnown ? "CPU µs/request | " : ""}rounds (req/s) |`,
+    `|---|---:|---:|${cpuKnown ? "---:|" : ""}---|`,
     ...rows,
     "",
-    "| target (same run, medians) | needed | measured | |",
-    "|---|---:|---:|---|",
+    `| target (same run) | needed | req/s, median of per-round ratios | ${
+      cpuKnown ? "CPU time per request, same | " : ""
+    }by req/s |`,
+    `|---|---:|---:|${cpuKnown ? "---:|" : ""}---|`,
     ...targets,
     "",
     `Rerun: \`BENCH_RUNTIMES=${run.runtimeName} ${run.cmd}\``,
@@ -343,7 +354,10 @@ function render() {
     parts.push(
       "Each contender of `bench/http_server.ts` answers `ok` on 127.0.0.1; every server's stdout",
       "goes to /dev/null, as a deployed server's goes to a collector. Load from " +
-        `${http[0].tool}, every contender of a runtime once per round (alternating rounds).`,
+        `${http[0].tool}, every contender of a runtime once per round (alternating rounds, each`,
+      "round starting one contender further on). This machine's speed drifts within a run (other",
+      "tenants): a target's ratio is the median of its per-round ratios, each pair measured",
+      "seconds apart, and the servers' own CPU time per request (Linux /proc) is shown beside it.",
       "The floors are hand-written: `floor-header` reads `X-Request-ID` (else a UUID) and sets it",
       "on the response; `floor-console` adds two `JSON.stringify` access lines through",
       "`console.log`; `floor-batched` the same lines gathered and written once per event-loop turn.",
