@@ -285,8 +285,8 @@ function settle(
  * this keeps only what the lines need, and lets go of the `Request` when the request ends:
  * on Deno the context's value sits in a WeakMap (Deno's `AsyncVariable`), whose values the
  * young-generation collector copies, and what they reach is copied with them for every
- * request, answered or not. A `Request` reachable from there cost a busy server a third of
- * its throughput (bench/NOTES.md).
+ * request, answered or not. A `Request` reachable from there cost a busy server a third of the
+ * request path's time (bench/NOTES.md).
  */
 class Flight implements RequestState {
   readonly o: ResolvedOptions;
