@@ -143,9 +143,7 @@ export function accessLine(
   }
   if (!accessNamesOk) return undefined;
   const line = assemble(
-    time,
-    level,
-    scope.root.requestId,
+    { time, level, requestId: scope.root.requestId },
     cfg,
     p,
     jsonString(message),
@@ -173,17 +171,7 @@ function build(entry: Entry, cfg: FormatConfig): string | undefined {
   renderFields(entry.extra, p.plan, cfg, enc, taken, own, "call");
   if (own.over) return undefined;
   const objects = objectsText(p.plan, ctx.objects, own.objects);
-  return assemble(
-    entry.time,
-    entry.level,
-    entry.requestId,
-    cfg,
-    p,
-    message,
-    logger,
-    ctx.top,
-    ctx.pairs + own.pairs + objects,
-  );
+  return assemble(entry, cfg, p, message, logger, ctx.top, ctx.pairs + own.pairs + objects);
 }
 
 /**
@@ -199,17 +187,14 @@ function buildCut(entry: Entry, cfg: FormatConfig, cap: number): string {
   const marker = enc.pair(TRUNCATED, "true");
   let message = coreText(enc, entry.message, cap);
   let logger = coreText(enc, entry.logger, cap);
-  let bare =
-    assemble(entry.time, entry.level, entry.requestId, cfg, p, message, logger, "", marker).length;
+  let bare = assemble(entry, cfg, p, message, logger, "", marker).length;
   if (bare > max) {
     message = enc.cut(entry.message, message.length - (bare - max));
-    bare = assemble(entry.time, entry.level, entry.requestId, cfg, p, message, logger, "", marker)
-      .length;
+    bare = assemble(entry, cfg, p, message, logger, "", marker).length;
   }
   if (bare > max) {
     logger = enc.cut(entry.logger, logger.length - (bare - max));
-    bare = assemble(entry.time, entry.level, entry.requestId, cfg, p, message, logger, "", marker)
-      .length;
+    bare = assemble(entry, cfg, p, message, logger, "", marker).length;
   }
   const own = rendered(max - bare, cap);
   renderFields(contextFields(entry.scope, entry.span), p.plan, cfg, enc, taken, own, "context");
@@ -218,17 +203,7 @@ function buildCut(entry: Entry, cfg: FormatConfig, cap: number): string {
   renderFields(entry.bound, p.plan, cfg, enc, taken, own, "call");
   renderFields(entry.extra, p.plan, cfg, enc, taken, own, "call");
   const objects = objectsText(p.plan, own.objects, undefined);
-  return assemble(
-    entry.time,
-    entry.level,
-    entry.requestId,
-    cfg,
-    p,
-    message,
-    logger,
-    own.top,
-    ctxPairs + own.pairs + objects + marker,
-  );
+  return assemble(entry, cfg, p, message, logger, own.top, ctxPairs + own.pairs + objects + marker);
 }
 
 /** The text of the message or logger name, whole if it takes at most `max` characters, else cut. */
@@ -254,9 +229,7 @@ function requestIdText(id: string): string {
 
 /** The line itself: the core keys, the service, the rendered fields; `message` and `logger` are texts already. */
 function assemble(
-  ms: number,
-  lvl: LogLevel,
-  requestId: string,
+  core: Pick<Entry, "time" | "level" | "requestId">,
   cfg: FormatConfig,
   p: Prepared,
   message: string,
@@ -264,20 +237,20 @@ function assemble(
   top: string,
   fields: string,
 ): string {
-  const time = isoTime(ms);
+  const time = isoTime(core.time);
   const plan = p.plan;
-  const level = plan.levels[lvl];
+  const level = plan.levels[core.level];
   // Not a level (an internal caller's mistake): the caller writes the fallback line instead.
-  if (level === undefined) throw new TypeError(`not a log level: ${String(lvl)}`);
+  if (level === undefined) throw new TypeError(`not a log level: ${String(core.level)}`);
   if (cfg.format !== "json") {
-    return `${time} level=${lvl} logger=${logger} message=${message} request_id=${
-      logfmtString(requestId)
+    return `${time} level=${core.level} logger=${logger} message=${message} request_id=${
+      logfmtString(core.requestId)
     }${p.service}${fields}`;
   }
-  const rid = requestIdText(requestId);
+  const rid = requestIdText(core.requestId);
   const k = plan.keys;
   if (plan.row.layout === "otel") {
-    return `{${k[0]}"${time}",${k[1]}${level},"severity_number":${SEVERITY_NUMBER[lvl]},${
+    return `{${k[0]}"${time}",${k[1]}${level},"severity_number":${SEVERITY_NUMBER[core.level]},${
       k[3]
     }${message}${top},"instrumentation_scope":{${k[2]}${logger}}${p.service},"attributes":{${
       k[4]
