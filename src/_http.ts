@@ -421,6 +421,7 @@ class Flight implements RequestState {
     // context renders it again. With no held lines to weigh, the request is over for its
     // root too: an adapter that runs in its context from now on starts a request of its own.
     this.startText = "";
+    this.pendingStart = 0; // a skipped request that ended well: its start line is never written
     this.scope.rendered = undefined;
     if (this.hold === undefined && root.request === this) root.request = undefined;
     flushAtEnd(host);
