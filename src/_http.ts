@@ -167,7 +167,10 @@ export function handleRequest(
   subject: unknown = request,
 ): Promise<Response> {
   const outer = currentScope()?.root;
-  if (outer?.request !== undefined) return reuse(outer, outer.request, o, inner);
+  // A request that already answered is over: an adapter called in its context starts its own.
+  if (outer?.request !== undefined && !outer.request.ended) {
+    return reuse(outer, outer.request, o, inner);
+  }
   const scope = rootScope(intakeId(request, o, subject));
   scope.root.idHeader = o.header;
   intakeTrace(request, scope.root, o.trust, o.maxLength);
@@ -248,8 +251,7 @@ function run(
   subject: unknown,
 ): Promise<Response> {
   const root = scope.root;
-  const skipped = o.skip !== undefined && skips(o.skip, subject);
-  const f = new Flight(request, o, config(), scope, skipped);
+  const f = new Flight(request, o, config(), scope, subject);
   let result: unknown;
   try {
     result = inner(root.requestId, false, f);
@@ -326,17 +328,18 @@ class Flight implements RequestState {
     o: ResolvedOptions,
     cfg: ResolvedConfig,
     scope: Scope,
-    skipped: boolean,
+    subject: unknown,
   ) {
     const root = scope.root;
     this.o = o;
     this.cfg = cfg;
     this.scope = scope;
     this.root = root;
-    this.skipped = skipped;
     this.logger = o.log.name;
     this.hold = holdFor(root, cfg.signal);
     root.request = this;
+    // `skip` runs inside the request, as its lines and annotations do.
+    const skipped = this.skipped = o.skip !== undefined && skips(o.skip, subject);
     // Method, path and start time are read only when a line needs them: over Deno.serve each
     // is a call into the runtime, and `"none"` writes no line unless a request fails.
     if (o.logRequests || needsDuration(cfg.signal)) this.start = performance.now();
@@ -400,10 +403,10 @@ class Flight implements RequestState {
   /** The response to send, with its header; writes the finish line. */
   finish(result: unknown, host: (() => unknown) | undefined): Response {
     const { o, root } = this;
-    this.request = undefined;
     let response = result instanceof Response ? result : this.fail(
       new TypeError(`the handler returned ${typeName(result)} instead of a Response`),
     );
+    this.request = undefined;
     response = withHeader(response, o.header, root.requestId);
     const status = response.status;
     const elapsed = this.start === 0 ? 0 : performance.now() - this.start;
