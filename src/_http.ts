@@ -310,8 +310,12 @@ class Flight implements RequestState {
   /** Read when the request starts if a line needs them, else at its first error. */
   method = "";
   path = "";
-  /** The JSON text of the fields every access line starts with (method, path), while it runs. */
-  startText = "";
+  /**
+   * The JSON text of the fields every access line starts with (method, path), while it runs;
+   * `undefined` when they cannot fit in a line (the general path cuts them, unescaped beyond
+   * what fits) or once the request ended.
+   */
+  startText: string | undefined = undefined;
   /** The request, while it runs and only while its method and path may still be needed. */
   request: Request | undefined = undefined;
   start = 0;
@@ -349,7 +353,9 @@ class Flight implements RequestState {
     }
     this.method = request.method;
     this.path = pathOf(request.url);
-    this.startText = `,"method":${jsonString(this.method)},"path":${jsonString(this.path)}`;
+    if (this.method.length + this.path.length <= cfg.maxLineLength) {
+      this.startText = `,"method":${jsonString(this.method)},"path":${jsonString(this.path)}`;
+    }
     if (o.accessLog === "both") {
       if (skipped) this.pendingStart = Date.now();
       else this.access("INFO", `${this.method} ${this.path}`, undefined, undefined);
@@ -421,9 +427,9 @@ class Flight implements RequestState {
       );
     }
     // What served the access lines is let go (see the class notes); what runs later in the
-    // context renders it again. With no held lines to weigh, the request is over for its
-    // root too: an adapter that runs in its context from now on starts a request of its own.
-    this.startText = "";
+    // context renders it again. With no held lines to weigh, nothing needs this state once
+    // the request ended (`ended`: an adapter called later starts a request of its own).
+    this.startText = undefined;
     this.pendingStart = 0; // a skipped request that ended well: its start line is never written
     this.scope.rendered = undefined;
     if (this.hold === undefined && root.request === this) root.request = undefined;
@@ -450,18 +456,19 @@ class Flight implements RequestState {
     if (weight < cfg.threshold) return;
     const name = this.logger;
     const annotations = status === undefined ? undefined : this.annotations;
+    const start = this.startText;
     if (
-      weight < LOG_LEVELS.WARN && annotations === undefined && this.hold === undefined &&
-      !this.failed && spanSource === undefined
+      start !== undefined && weight < LOG_LEVELS.WARN && annotations === undefined &&
+      this.hold === undefined && !this.failed && spanSource === undefined
     ) {
-      const route = this.route;
-      const text = status === undefined
-        ? this.startText
-        : `${this.startText}${
-          route === undefined ? "" : `,"route":${jsonString(route)}`
-        },"status_code":${status},"duration_ms":${durationMs},"warn_count":${this.warnCount}`;
       let line: string | undefined;
       try {
+        const route = this.route;
+        const text = status === undefined
+          ? start
+          : `${start}${
+            route === undefined ? "" : `,"route":${jsonString(route)}`
+          },"status_code":${status},"duration_ms":${durationMs},"warn_count":${this.warnCount}`;
         line = accessLine(cfg, this.scope, level, name, message, text, time ?? Date.now());
       } catch {
         line = undefined; // the general path writes it, or its fallback line
